@@ -1,0 +1,634 @@
+"""Kwant builders for the three sample shapes: film, wire and ring.
+
+Lattice model (lattice units a = 1, t = 1): nearest-neighbour tight binding
+on the square lattice (one layer) or the simple cubic lattice (a slab of
+``thickness`` layers), on-site energy 2 d t so that energies count from the
+bottom of the bulk band, Anderson box disorder of width ``disorder`` on the
+sites of the scattering region, clean semi-infinite leads.
+
+Magnetic field (the one convention of the project): the hopping from site j
+to site i is ``-t exp(i theta_ij)`` with the Peierls phase
+theta_ij = (e/hbar) int_j^i A.dl, and the field enters as the flux per
+plaquette in flux quanta, ``phi = B a^2 / (h/e)``, so that the phase around
+one plaquette, counterclockwise seen from +z, is ``2 pi phi``. The gauge is
+
+    A = B_perp (-(y - y0)) x_hat + B_par (z - z0) x_hat,    B = (0, B_par, B_perp),
+
+with (y0, z0) the centre of the cross-section: the perpendicular field is
+along +z, the parallel field in plane along +y (perpendicular to the
+current, which flows along x). Only x-bonds carry a phase. With field-free
+leads (the default), the phase is present on the bonds of the scattering
+region only; the jump of A_x at the lead interface adds no flux, so the
+field is exactly uniform in the sample and zero in the leads. With b_perp > 0
+states injected from the left lead drift along the bottom edge (y = 0) in
+the quantum Hall regime: the Peierls phase of a positive charge in +z field.
+
+A ring can in addition carry a flux tube ``flux_tube`` [h/e] through its
+hole only: a pure Aharonov-Bohm phase on the bonds that cross the cut
+x = -1/2, y > 0.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass, field
+
+import kwant
+import numpy as np
+import scipy.sparse as sp
+
+from . import bands
+from . import disorder as _disorder
+from .units import Units
+
+__all__ = ["Device", "Geometry", "film", "ring", "wire"]
+
+TWO_PI = 2 * np.pi
+
+#: Solve-time parameters a device accepts, with their units.
+PARAMETERS = {
+    "b_perp": "T",
+    "b_par": "T",
+    "phi_perp": "h/e per plaquette",
+    "phi_par": "h/e per plaquette",
+    "flux_tube": "h/e",
+    "disorder": "meV",
+    "seed": "integer",
+}
+
+#: Names of the Kwant parameters (lattice units) of every cooperon system.
+KWANT_PARAMETERS = ("phi_perp", "phi_par", "flux_tube", "disorder", "seed")
+
+
+# -- value functions (module-level classes: picklable, inspectable by Kwant) --
+
+
+class _Onsite:
+    """On-site energy 2 d t + box disorder of width ``disorder`` [t]."""
+
+    def __init__(self, base: float):
+        self.base = base
+
+    def __call__(self, site, disorder, seed):  # Kwant reads these names
+        return self.base + _disorder.box(site.tag, seed, disorder)[0]
+
+
+class _Hopping:
+    """Peierls hopping -t exp(i theta) with the gauge of the module docstring."""
+
+    def __init__(self, y0: float, z0: float):
+        self.y0, self.z0 = y0, z0
+
+    def __call__(self, to, fr, phi_perp, phi_par, flux_tube):
+        return -np.exp(1j * _phase(to.pos, fr.pos, self.y0, self.z0, phi_perp, phi_par, flux_tube))
+
+
+def _phase(p_to, p_fr, y0, z0, phi_perp, phi_par, flux_tube):
+    """Peierls phase of the hop p_fr -> p_to (arrays of shape (..., d))."""
+    p_to, p_fr = np.asarray(p_to, float), np.asarray(p_fr, float)
+    dx = p_to[..., 0] - p_fr[..., 0]
+    ym = 0.5 * (p_to[..., 1] + p_fr[..., 1]) - y0
+    theta = -TWO_PI * phi_perp * ym * dx
+    if p_to.shape[-1] == 3 and phi_par:
+        zm = 0.5 * (p_to[..., 2] + p_fr[..., 2]) - z0
+        theta = theta + TWO_PI * phi_par * zm * dx
+    if flux_tube:
+        cut = (np.minimum(p_to[..., 0], p_fr[..., 0]) < -0.5) & (
+            np.maximum(p_to[..., 0], p_fr[..., 0]) > -0.5
+        )
+        theta = theta - TWO_PI * flux_tube * np.where(cut & (ym > 0), dx, 0.0)
+    return theta
+
+
+# -- geometry and device ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """Sizes of a device in lattice units (sites).
+
+    Attributes
+    ----------
+    kind : {"film", "wire", "ring"}
+    width : int
+        Film or wire width W; for a ring, the width of its leads [a].
+    length : int
+        Film or wire length L (along the current) [a]; for a ring, the
+        outer diameter 2 r_out [a].
+    thickness : int
+        Number of layers N_z (1: a strictly 2D sheet).
+    r_in, r_out : float or None
+        Ring radii [a].
+    """
+
+    kind: str
+    width: int
+    length: int
+    thickness: int = 1
+    r_in: float | None = None
+    r_out: float | None = None
+
+    @property
+    def r_mean(self) -> float | None:
+        """Mean ring radius (r_in + r_out)/2 [a]."""
+        return None if self.r_in is None else 0.5 * (self.r_in + self.r_out)
+
+    @property
+    def dimension(self) -> int:
+        return 2 if self.thickness == 1 else 3
+
+
+@dataclass(frozen=True, eq=False)
+class Device:
+    """A finalized Kwant system with its geometry and units.
+
+    Build one with :func:`film`, :func:`wire` or :func:`ring`. Everything that
+    varies between runs (field, disorder strength and seed) is passed at
+    solve time through :meth:`params`; the energy through :meth:`energy`.
+
+    Attributes
+    ----------
+    geometry : Geometry
+        Sizes in sites.
+    units : Units
+        Lattice constant and hopping.
+    field_in_leads : bool
+        Whether the perpendicular and parallel fields extend into the leads.
+    system : kwant.system.FiniteSystem
+        The finalized Kwant system (value functions take the parameters in
+        ``KWANT_PARAMETERS``, in lattice units).
+    """
+
+    geometry: Geometry
+    units: Units
+    field_in_leads: bool
+    system: kwant.system.FiniteSystem = field(repr=False)
+    gauge_origin: tuple[float, float] = (0.0, 0.0)
+
+    # -- parameters ----------------------------------------------------------
+
+    @property
+    def kind(self) -> str:
+        return self.geometry.kind
+
+    def params(self, **kwargs) -> dict:
+        """Kwant ``params`` (lattice units) from solve-time parameters in lab units.
+
+        Parameters
+        ----------
+        b_perp, b_par : float
+            Perpendicular (along z) and in-plane (along y) field [T].
+        phi_perp, phi_par : float
+            The same as flux per plaquette [h/e] (lattice units); give either
+            the field or the flux, not both.
+        flux_tube : float
+            Flux through the hole of a ring only [h/e].
+        disorder : float
+            Width of the box distribution of on-site energies [meV].
+        seed : int
+            Disorder realization (>= 0).
+
+        Returns
+        -------
+        dict
+            ``phi_perp``, ``phi_par``, ``flux_tube``, ``disorder`` [t], ``seed``.
+        """
+        for name in kwargs:
+            if name not in PARAMETERS:
+                close = difflib.get_close_matches(name, PARAMETERS, n=1)
+                hint = f" Did you mean {close[0]!r}?" if close else ""
+                raise TypeError(
+                    f"unknown parameter {name!r} for a {self.kind}.{hint} "
+                    f"Valid parameters: {', '.join(PARAMETERS)}."
+                )
+        out = dict.fromkeys(KWANT_PARAMETERS, 0.0)
+        out["seed"] = 0
+        for axis in ("perp", "par"):
+            b, phi = kwargs.get(f"b_{axis}"), kwargs.get(f"phi_{axis}")
+            if b is not None and phi is not None:
+                raise TypeError(f"give b_{axis} [T] or phi_{axis} [h/e], not both")
+            if b is not None:
+                out[f"phi_{axis}"] = self.units.phi(_finite(f"b_{axis}", b))
+            elif phi is not None:
+                out[f"phi_{axis}"] = _finite(f"phi_{axis}", phi)
+        if "flux_tube" in kwargs:
+            if self.kind != "ring":
+                raise TypeError("flux_tube [h/e] applies to rings only; use b_perp for a field")
+            out["flux_tube"] = _finite("flux_tube", kwargs["flux_tube"])
+        if "disorder" in kwargs:
+            w = _finite("disorder", kwargs["disorder"])
+            if w < 0:
+                raise ValueError(f"disorder is the width of the box distribution, >= 0; got {w}")
+            out["disorder"] = self.units.to_t(w)
+        if "seed" in kwargs:
+            s = kwargs["seed"]
+            if isinstance(s, bool) or int(s) != s or s < 0:
+                raise ValueError(f"seed must be an integer >= 0, got {s!r}")
+            out["seed"] = int(s)
+        return out
+
+    # -- energy ----------------------------------------------------------------
+
+    @property
+    def lead_cross_section(self) -> tuple[int, int]:
+        """Width and thickness of the leads [sites]."""
+        return self.geometry.width, self.geometry.thickness
+
+    def channel_thresholds_meV(self) -> np.ndarray:
+        """Energies [meV] at which lead channels open."""
+        return self.units.to_meV(bands.channel_thresholds(*self.lead_cross_section))
+
+    def energy(self, energy_meV: float) -> float:
+        """Check a Fermi energy [meV above the band bottom] and return it in lattice units [t].
+
+        Raises
+        ------
+        ValueError
+            If no lead channel is open, the energy sits on a channel
+            threshold (where the conductance is singular), or the lattice
+            constant is too coarse for the Fermi wavelength (physical units).
+        """
+        e = self.units.to_t(_finite("energy", energy_meV))
+        w, nz = self.lead_cross_section
+        thresholds = bands.channel_thresholds(w, nz)
+        if bands.open_channels(e, w, nz) == 0:
+            first = self.units.to_meV(thresholds[0])
+            raise ValueError(
+                f"no open channel in the leads at E = {energy_meV:g} meV: the first "
+                f"channel opens at {first:.4g} meV ({w} x {nz} sites); raise the energy "
+                "or widen the leads"
+            )
+        gap = np.min(np.abs(np.concatenate([thresholds, thresholds + 4]) - e))
+        if gap < 1e-7:
+            raise ValueError(
+                f"E = {energy_meV:g} meV sits on a lead channel threshold, where the "
+                "conductance is singular; shift the energy slightly"
+            )
+        if not self.units.nominal:
+            kf = fermi_wavevector(e, nz)
+            if kf > np.pi / 2:
+                lam = self.units.to_nm(2 * np.pi / kf)
+                raise ValueError(
+                    f"lattice constant a = {self.units.a_nm:g} nm is too coarse for the Fermi "
+                    f"wavelength {lam:.3g} nm (k_F a = {kf:.2f} > pi/2): the lattice no longer "
+                    f"mimics a continuum; use a <= {lam / 4:.3g} nm or a lower energy"
+                )
+        return e
+
+    def fermi_energy(self, density_cm2: float, spin_degeneracy: int = 2) -> float:
+        """Fermi energy [meV above the band bottom] for a sheet carrier density [cm^-2].
+
+        ``density_cm2`` is the total density of the sheet (all layers),
+        shared by ``spin_degeneracy`` spin species.
+        """
+        n = _finite("density", density_cm2)
+        if n <= 0:
+            raise ValueError(f"carrier density must be > 0 cm^-2, got {n}")
+        nz = self.geometry.thickness
+        per_site = n * 1e4 * self.units.a_m**2 / (spin_degeneracy * nz)
+        return self.units.to_meV(bands.energy_from_states(per_site, nz))
+
+    # -- arrays for vectorized assembly ----------------------------------------
+
+    @property
+    def tags(self) -> np.ndarray:
+        """Integer lattice tags of the scattering-region sites, in Kwant's order, (n, d)."""
+        return self._arrays[0]
+
+    @property
+    def positions(self) -> np.ndarray:
+        """Site positions [a], (n, d)."""
+        return self._arrays[1]
+
+    @property
+    def bonds(self) -> np.ndarray:
+        """Pairs (i, j), i < j, of coupled sites of the scattering region, (m, 2)."""
+        return self._arrays[2]
+
+    @property
+    def _arrays(self):
+        cache = self.__dict__.get("_cache")
+        if cache is None:
+            sites = self.system.sites
+            tags = np.array([s.tag for s in sites], dtype=np.int64)
+            pos = np.array([s.pos for s in sites], dtype=float)
+            edges = np.array(list(self.system.graph), dtype=np.int64).reshape(-1, 2)
+            edges = edges[edges[:, 0] < edges[:, 1]]
+            cache = (tags, pos, edges)
+            object.__setattr__(self, "_cache", cache)
+        return cache
+
+    def onsite_base(self) -> float:
+        """Clean on-site energy 2 d t [t]."""
+        return 2.0 * self.geometry.dimension
+
+    def hamiltonian(self, params: dict, disorder_values: np.ndarray | None = None):
+        """Sparse Hamiltonian of the scattering region [t], vectorized.
+
+        Equal to ``system.hamiltonian_submatrix(params=params, sparse=True)``
+        but built with numpy instead of one Python call per site and bond.
+
+        Parameters
+        ----------
+        params : dict
+            Kwant parameters, as returned by :meth:`params`.
+        disorder_values : array, optional
+            Precomputed on-site disorder [t] (to reuse across fields).
+        """
+        tags, pos, b = self._arrays
+        if disorder_values is None:
+            disorder_values = self.disorder_values(params)
+        diag = self.onsite_base() + disorder_values
+        y0, z0 = self.gauge_origin
+        theta = _phase(
+            pos[b[:, 0]],
+            pos[b[:, 1]],
+            y0,
+            z0,
+            params["phi_perp"],
+            params["phi_par"],
+            params["flux_tube"],
+        )
+        hop = -np.exp(1j * theta)
+        n = len(tags)
+        rows = np.concatenate([np.arange(n), b[:, 0], b[:, 1]])
+        cols = np.concatenate([np.arange(n), b[:, 1], b[:, 0]])
+        vals = np.concatenate([diag.astype(complex), hop, hop.conj()])
+        return sp.csr_matrix((vals, (rows, cols)), shape=(n, n))
+
+    def disorder_values(self, params: dict) -> np.ndarray:
+        """On-site disorder energies [t] of realization ``params['seed']``."""
+        return _disorder.box(self.tags, params["seed"], params["disorder"])
+
+    # -- reports ----------------------------------------------------------------
+
+    def spec(self) -> dict:
+        """JSON-ready description that rebuilds the same device (:func:`from_spec`)."""
+        g = self.geometry
+        d = {
+            "kind": g.kind,
+            "width": g.width,
+            "length": g.length,
+            "thickness": g.thickness,
+            "units": self.units.to_dict(),
+            "field_in_leads": self.field_in_leads,
+        }
+        if g.kind == "ring":
+            d.update(r_in=g.r_in, r_out=g.r_out)
+        return d
+
+    def regime(self, energy: float, disorder: float, b_max: float | None = None, **kwargs):
+        """Regime report at Fermi energy ``energy`` [meV] and box width ``disorder`` [meV].
+
+        See :func:`devices.regime.regime`.
+        """
+        from .regime import regime
+
+        return regime(self, energy, disorder, b_max=b_max, **kwargs)
+
+    def describe(self) -> str:
+        """Geometry in lattice and lab units, one line per size."""
+        g, u = self.geometry, self.units
+        unit = "nm (nominal: lattice units)" if u.nominal else "nm"
+        lines = [f"{g.kind}: a = {u.a_nm:g} {unit}, t = {u.t_meV:.4g} meV (m* = {u.mass:.3g} m_e)"]
+        if g.kind == "ring":
+            lines.append(
+                f"  r_in = {g.r_in:g} a = {u.to_nm(g.r_in):.4g} nm, "
+                f"r_out = {g.r_out:g} a = {u.to_nm(g.r_out):.4g} nm, "
+                f"lead width = {g.width} a = {u.to_nm(g.width):.4g} nm"
+            )
+        else:
+            lines.append(
+                f"  W x L = {g.width} x {g.length} sites = "
+                f"{u.to_nm(g.width):.4g} x {u.to_nm(g.length):.4g} nm"
+            )
+        lines.append(
+            f"  thickness = {g.thickness} layer(s) = {u.to_nm(g.thickness):.4g} nm; "
+            f"{self.system.graph.num_nodes} sites; field in leads: {self.field_in_leads}"
+        )
+        return "\n".join(lines)
+
+
+def fermi_wavevector(energy_t: float, layers: int = 1) -> float:
+    """Fermi wavevector [1/a] of the lowest subband: the radius of a circle of equal area."""
+    shift = 0.0 if layers == 1 else bands.subbands(layers)[0]
+    return math.sqrt(4 * np.pi * bands.states(energy_t - shift, 1))
+
+
+def _finite(name, value) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a number, got {value!r}") from None
+    if not math.isfinite(v):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    return v
+
+
+def _sites(name: str, length_nm: float, units: Units, minimum: int = 1) -> int:
+    v = _finite(name, length_nm)
+    if v <= 0:
+        raise ValueError(f"{name} must be > 0 nm, got {name}={length_nm!r}")
+    n = round(units.to_sites(v))
+    if n < minimum:
+        raise ValueError(
+            f"{name} = {v:g} nm is {units.to_sites(v):.3g} lattice sites (a = {units.a_nm:g} nm); "
+            f"it needs at least {minimum}: increase {name} or use a smaller lattice constant"
+        )
+    return n
+
+
+def _lattice(thickness: int):
+    if thickness == 1:
+        return kwant.lattice.square(1, norbs=1)
+    return kwant.lattice.general([(1, 0, 0), (0, 1, 0), (0, 0, 1)], norbs=1)
+
+
+def _check_thickness(thickness) -> int:
+    if isinstance(thickness, bool) or int(thickness) != thickness or thickness < 1:
+        raise ValueError(f"thickness is a number of layers, an integer >= 1; got {thickness!r}")
+    return int(thickness)
+
+
+# -- builders -----------------------------------------------------------------
+
+
+def film(
+    width: float,
+    length: float,
+    thickness: int = 1,
+    *,
+    units: Units | None = None,
+    field_in_leads: bool = False,
+) -> Device:
+    """A rectangular disordered film between two leads of its own cross-section.
+
+    Parameters
+    ----------
+    width, length : float
+        Width W (along y) and length L (along the current, x) [nm]; rounded
+        to whole lattice sites. In lattice units (the default) nm are sites.
+    thickness : int
+        Number of layers: 1 is a strictly 2D sheet, more make a cubic-lattice
+        slab (needed for an orbital effect of a parallel field).
+    units : Units, optional
+        Lattice constant and hopping; default :meth:`Units.lattice`.
+    field_in_leads : bool
+        Extend the magnetic field into the leads (default: field only in the
+        scattering region, as for weak-localization work).
+
+    Returns
+    -------
+    Device
+    """
+    return _rectangle("film", width, length, thickness, units, field_in_leads)
+
+
+def wire(
+    width: float,
+    length: float,
+    thickness: int = 1,
+    *,
+    units: Units | None = None,
+    field_in_leads: bool = False,
+) -> Device:
+    """A long narrow conductor (W < L); same model and options as :func:`film`.
+
+    The regime report of a wire adds the quasi-1D quantities (localization
+    length against L, l_phi against W).
+    """
+    units = units or Units.lattice()
+    w, length_sites = _sites("width", width, units), _sites("length", length, units)
+    if length_sites <= w:
+        raise ValueError(
+            f"a wire needs length > width, got W = {w} and L = {length_sites} sites; "
+            "use devices.film for a wide sample"
+        )
+    return _rectangle("wire", width, length, thickness, units, field_in_leads)
+
+
+def _rectangle(kind, width, length, thickness, units, field_in_leads) -> Device:
+    units = units or Units.lattice()
+    w = _sites("width", width, units)
+    length_sites = _sites("length", length, units)
+    nz = _check_thickness(thickness)
+    lat = _lattice(nz)
+    y0, z0 = (w - 1) / 2, (nz - 1) / 2
+    cross = [(y,) if nz == 1 else (y, z) for y in range(w) for z in range(nz)]
+
+    syst = kwant.Builder()
+    syst[(lat(x, *c) for x in range(length_sites) for c in cross)] = _Onsite(2.0 * lat.dim)
+    syst[lat.neighbors()] = _Hopping(y0, z0)
+
+    sym = kwant.TranslationalSymmetry((-1,) + (0,) * (lat.dim - 1))
+    lead = kwant.Builder(sym)
+    lead[(lat(0, *c) for c in cross)] = 2.0 * lat.dim
+    lead[lat.neighbors()] = _Hopping(y0, z0) if field_in_leads else -1.0
+    syst.attach_lead(lead)
+    syst.attach_lead(lead.reversed())
+    geom = Geometry(kind, w, length_sites, nz)
+    return Device(geom, units, bool(field_in_leads), syst.finalized(), (y0, z0))
+
+
+def ring(
+    r_in: float,
+    r_out: float,
+    *,
+    lead_width: float | None = None,
+    units: Units | None = None,
+    field_in_leads: bool = False,
+) -> Device:
+    """A 2D annulus with two leads on opposite sides (along x).
+
+    Parameters
+    ----------
+    r_in, r_out : float
+        Inner and outer radius [nm]; sites with r_in <= |r| < r_out belong
+        to the ring, centred on the origin.
+    lead_width : float, optional
+        Width of the two leads [nm]; default the arm width r_out - r_in.
+    units : Units, optional
+        Lattice constant and hopping; default :meth:`Units.lattice`.
+    field_in_leads : bool
+        Extend a uniform field into the leads.
+
+    Notes
+    -----
+    At solve time the ring takes a uniform field (``b_perp``) and/or a flux
+    tube through the hole only (``flux_tube`` [h/e]); the AB period of a
+    uniform field is h/(e pi r^2) for a radius between r_in and r_out.
+    """
+    units = units or Units.lattice()
+    ri, ro = _finite("r_in", r_in), _finite("r_out", r_out)
+    if not 0 < ri < ro:
+        raise ValueError(
+            f"ring needs 0 < inner radius < outer radius, got r_in={r_in}, r_out={r_out} nm"
+        )
+    ri_s, ro_s = units.to_sites(ri), units.to_sites(ro)
+    if ro_s - ri_s < 1:
+        raise ValueError(
+            f"ring arms are {ro_s - ri_s:.3g} sites wide (a = {units.a_nm:g} nm): "
+            "they need at least one site; widen the ring or use a smaller lattice constant"
+        )
+    if ri_s < 1:
+        raise ValueError(f"ring hole r_in = {ri} nm is smaller than one lattice constant")
+    w = _sites("lead_width", ro - ri if lead_width is None else lead_width, units)
+    if w > 2 * ro_s:
+        raise ValueError(f"lead_width = {w} sites exceeds the ring's outer diameter")
+    lat = kwant.lattice.square(1, norbs=1)
+
+    def in_ring(pos):
+        r2 = pos[0] ** 2 + pos[1] ** 2
+        return ri_s**2 <= r2 < ro_s**2
+
+    y_lo = -(w // 2)
+
+    def in_lead(pos):
+        return y_lo <= pos[1] < y_lo + w
+
+    syst = kwant.Builder()
+    syst[lat.shape(in_ring, (0, math.ceil(ri_s)))] = _Onsite(4.0)
+    syst[lat.neighbors()] = _Hopping(0.0, 0.0)
+    lead = kwant.Builder(kwant.TranslationalSymmetry((-1, 0)))
+    lead[lat.shape(in_lead, (0, y_lo))] = 4.0
+    lead[lat.neighbors()] = _Hopping(0.0, 0.0) if field_in_leads else -1.0
+    syst.attach_lead(lead)
+    syst.attach_lead(lead.reversed())
+    geom = Geometry("ring", w, round(2 * ro_s), 1, ri_s, ro_s)
+    return Device(geom, units, bool(field_in_leads), syst.finalized(), (0.0, 0.0))
+
+
+def from_spec(spec: dict) -> Device:
+    """Rebuild a device from :meth:`Device.spec` (sizes there are in sites)."""
+    spec = dict(spec)
+    u = spec.pop("units")
+    units = Units(u["a_nm"], u["t_meV"], u.get("nominal", False))
+    kind = spec["kind"]
+    a = units.a_nm
+    if kind == "ring":
+        return ring(
+            spec["r_in"] * a,
+            spec["r_out"] * a,
+            lead_width=spec["width"] * a,
+            units=units,
+            field_in_leads=spec["field_in_leads"],
+        )
+    builder = film if kind == "film" else wire
+    return builder(
+        spec["width"] * a,
+        spec["length"] * a,
+        spec["thickness"],
+        units=units,
+        field_in_leads=spec["field_in_leads"],
+    )
+
+
+def kwant_field(phi: float) -> float:
+    """Field argument of ``kwant.physics.magnetic_gauge`` for flux ``phi`` [h/e] per plaquette.
+
+    Kwant's gauge gives a unit plaquette the phase -pi B (its flux quantum is
+    effectively h/2e, and its sign is that of an electron), whereas cooperon's
+    convention is +2 pi phi; so B_kwant = -2 phi. Pinned by a one-plaquette test.
+    """
+    return -2.0 * phi
