@@ -27,8 +27,8 @@ def main():
         dev = devices.film(width, length)
         p = dev.params(phi_perp=0.01, disorder=1.5, seed=1)
         dev.hamiltonian(p)  # build the index arrays once
-        t_kwant = best(lambda: dev.system.hamiltonian_submatrix(params=p, sparse=True))
-        t_ours = best(lambda: dev.hamiltonian(p))
+        t_kwant = best(lambda d=dev, p=p: d.system.hamiltonian_submatrix(params=p, sparse=True))
+        t_ours = best(lambda d=dev, p=p: d.hamiltonian(p))
         print(
             json.dumps(
                 dict(
