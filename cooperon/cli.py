@@ -2,6 +2,7 @@
 
     cooperon demo                 the built-in default experiment
     cooperon show [options]       a device and its regime report
+    cooperon fit DATA [options]   tau_phi, l_phi, B_phi from a magnetoconductance trace
 
 Run ``cooperon COMMAND --help`` for the options of each command.
 """
@@ -93,6 +94,10 @@ def main(argv=None) -> int:
     s.add_argument("--disorder", type=float, default=2.5, help="box disorder width [meV]")
     s.add_argument("--b-max", type=float, default=None, help="largest planned field [T]")
     s.set_defaults(func=cmd_show)
+
+    from . import fitcmd
+
+    fitcmd.add_parser(sub)
 
     a = p.parse_args(argv)
     try:

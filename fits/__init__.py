@@ -1,0 +1,37 @@
+"""fits: phase coherence from weak-localization and Aharonov-Bohm data.
+
+Knows nothing of Kwant: it serves simulated datasets and measured files
+alike. Line shapes (``fits.lineshapes``) are pure numpy functions; models
+(``fits.models``) add bounds, guesses and the fit; results report, export
+and plot themselves.
+"""
+
+from . import lineshapes
+from .data import MagnetoData, diffusion_from_sheet_resistance, from_dataset, read_table
+from .models import HLN, HLNSpinOrbit, Model, ParallelField, Param, Wire, WireFinite
+from .result import FitResult
+
+MODELS = {
+    "hln": HLN,
+    "hln_so": HLNSpinOrbit,
+    "wire": Wire,
+    "wire_finite": WireFinite,
+    "parallel": ParallelField,
+}
+
+__all__ = [
+    "HLN",
+    "MODELS",
+    "FitResult",
+    "HLNSpinOrbit",
+    "MagnetoData",
+    "Model",
+    "ParallelField",
+    "Param",
+    "Wire",
+    "WireFinite",
+    "diffusion_from_sheet_resistance",
+    "from_dataset",
+    "lineshapes",
+    "read_table",
+]

@@ -1,0 +1,196 @@
+"""Weak-localization line shapes: pure numpy functions of field, with formulas.
+
+Conventions (``../shared/reference/physics.md``):
+
+- Conductances are in e^2/h. ``g_s`` is the spin degeneracy of the sample
+  (2: spin-degenerate, 1: spinless, e.g. a spinless simulation, whose
+  conductance is per spin). It is always an explicit argument.
+- Sign: ``alpha = +1`` is weak localization (orthogonal class, positive
+  magnetoconductance), ``alpha = -1/2`` strong spin-orbit (weak
+  antilocalization), 0 unitary. The topological-insulator literature writes
+  -alpha e^2/(pi h) F with alpha = +1/2 for WAL; here it is +alpha with -1/2.
+- Fields in tesla; characteristic fields B_x = hbar / (4 e l_x^2).
+- Every function returns the magnetoconductance relative to zero field,
+  dsigma(B) = sigma(B) - sigma(0), even in B.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import constants as sc
+from scipy import special
+
+__all__ = [
+    "F",
+    "b_from_length",
+    "hln",
+    "hln_spin_orbit",
+    "length_from_b",
+    "parallel_field",
+    "wire",
+    "wire_finite",
+]
+
+HBAR_OVER_E = sc.hbar / sc.e  # [T m^2]
+
+
+def F(x):
+    """F(x) = psi(1/2 + x) - ln(x), the HLN function of x = B_phi / B.
+
+    Limits: F(x) = 1/(24 x^2) - 7/(960 x^4) + 31/(8064 x^6) - ... for x >> 1
+    (used for x > 30, where the direct difference loses digits to
+    cancellation), and F(x) -> ln(1/x) - gamma_E - 2 ln 2 = ln(1/x) - 1.9635
+    for x << 1. F(inf) = 0 (zero field).
+    """
+    x = np.asarray(x, dtype=float)
+    out = np.zeros_like(x)
+    big = x > 30
+    small = (x > 0) & ~big
+    xs = x[small]
+    out[small] = special.digamma(0.5 + xs) - np.log(xs)
+    u = 1.0 / x[big] ** 2
+    out[big] = u * (1 / 24 + u * (-7 / 960 + u * (31 / 8064 + u * (-127 / 30720))))
+    if np.any(x <= 0):
+        raise ValueError("F(x) needs x = B_phi/B > 0")
+    return out
+
+
+def _x(b_char, b):
+    """B_char / |B| with B = 0 mapped to +inf (F = 0)."""
+    b = np.abs(np.asarray(b, dtype=float))
+    with np.errstate(divide="ignore"):
+        return np.where(b > 0, b_char / np.where(b > 0, b, 1.0), np.inf)
+
+
+def _F0(x):
+    """F that accepts x = inf (zero field) and returns 0 there."""
+    x = np.asarray(x, dtype=float)
+    out = np.zeros_like(x)
+    finite = np.isfinite(x)
+    out[finite] = F(x[finite])
+    return out
+
+
+def hln(b, b_phi, alpha=1.0, *, g_s, b_tr=None):
+    """Hikami-Larkin-Nagaoka magnetoconductance of a 2D film [e^2/h].
+
+        dsigma(B) = alpha * g_s/2 * (1/pi) * F(B_phi/B)
+
+    and, with the transport field B_tr = hbar/(2 e l^2) (finite-l correction),
+
+        dsigma(B) = alpha * g_s/2 * (1/pi) * [F(B_phi/B) - F(B_tr/B)].
+
+    Parameters
+    ----------
+    b : array_like
+        Perpendicular field [T].
+    b_phi : float
+        Dephasing field hbar/(4 e l_phi^2) [T].
+    alpha : float
+        Prefactor: 1 WL, -1/2 WAL (see module docstring).
+    g_s : {1, 2}
+        Spin degeneracy of the conductance.
+    b_tr : float, optional
+        Transport field [T].
+    """
+    pre = alpha * g_s / 2 / np.pi
+    out = pre * _F0(_x(b_phi, b))
+    if b_tr is not None:
+        out = out - pre * _F0(_x(b_tr, b))
+    return out
+
+
+def hln_spin_orbit(b, b_phi, b_so, *, g_s):
+    """HLN with spin-orbit scattering (no Zeeman) [e^2/h].
+
+        dsigma(B) = g_s/2 * (1/pi) * [ (3/2) F((B_phi + (4/3) B_so)/B) - (1/2) F(B_phi/B) ]
+
+    with B_so = hbar/(4 e D tau_so) (the definition of tau_so for which the
+    triplet field is B_phi + (4/3) B_so, as in Knap et al., PRB 53, 3912
+    (1996), eq. 38 without the cubic terms). B_so = 0 gives WL (alpha = 1),
+    B_so >> B_phi gives WAL (alpha = -1/2).
+    """
+    pre = g_s / 2 / np.pi
+    return pre * (1.5 * _F0(_x(b_phi + 4 * b_so / 3, b)) - 0.5 * _F0(_x(b_phi, b)))
+
+
+def _wire_dg(b, l_phi, width, length, ell):
+    b = np.abs(np.asarray(b, dtype=float))
+    inv_lb2 = (b * width / (np.sqrt(3) * HBAR_OVER_E)) ** 2  # l_B = sqrt(3) hbar/(e W B)
+    a = 1 / l_phi**2 + inv_lb2
+    out = a ** (-0.5)
+    if ell is not None:
+        out = out - (a + 1 / ell**2) ** (-0.5)
+    return -out / length
+
+
+def wire(b, l_phi, *, width, length, g_s, ell=None):
+    """Quasi-1D wire (W < l_phi), dirty limit, magnetoconductance [e^2/h].
+
+        dG(B) = -(g_s/L) [ (l_phi^-2 + l_B^-2)^(-1/2) - (l_phi^-2 + l_B^-2 + l^-2)^(-1/2) ],
+        l_B = sqrt(3) hbar / (e W B),
+
+    returned as G(B) - G(0) (Altshuler-Aronov; Beenakker-van Houten).
+
+    Parameters
+    ----------
+    b : array_like
+        Perpendicular field [T].
+    l_phi, width, length : float
+        Phase-coherence length, wire width and length [m].
+    ell : float, optional
+        Mean free path [m]; omitted, the l^-2 term is dropped (l << l_phi).
+    """
+    return g_s * (_wire_dg(b, l_phi, width, length, ell) - _wire_dg(0.0, l_phi, width, length, ell))
+
+
+def _tm(x):
+    """(1/x) coth(x) - 1/x^2 for x = L/L_N, with its series 1/3 - x^2/45 + 2 x^4/945 at small x."""
+    x = np.asarray(x, dtype=float)
+    out = np.empty_like(x)
+    small = x < 1e-2
+    xs = x[small]
+    out[small] = 1 / 3 - xs**2 / 45 + 2 * xs**4 / 945
+    xl = x[~small]
+    out[~small] = 1 / (xl * np.tanh(xl)) - 1 / xl**2
+    return out
+
+
+def wire_finite(b, l_phi, *, width, length, g_s):
+    """Wire between ideal reservoirs (Texier-Montambaux 2004), G(B) - G(0) [e^2/h].
+
+        dG = -g_s [ (L_N/L) coth(L/L_N) - (L_N/L)^2 ],   L_N^-2 = l_phi^-2 + l_B^-2,
+
+    which tends to -g_s L_N/L for L >> L_N and to -g_s/3 (the random-matrix
+    value per spin) for L << L_N.
+    """
+
+    def dg(bb):
+        bb = np.abs(np.asarray(bb, dtype=float))
+        inv_lb2 = (bb * width / (np.sqrt(3) * HBAR_OVER_E)) ** 2
+        l_n = (1 / l_phi**2 + inv_lb2) ** -0.5
+        return -g_s * _tm(length / l_n)
+
+    return dg(b) - dg(0.0)
+
+
+def parallel_field(b, b_star, alpha=1.0, *, g_s):
+    """Thin film (l << d << l_phi) in a parallel field [e^2/h].
+
+        dsigma(B) = alpha * g_s/2 * (1/pi) * ln(1 + (B/B*)^2),
+        B* = sqrt(3) hbar / (e d l_phi),
+
+    from the extra dephasing rate 1/tau_B = D e^2 B^2 d^2 / (3 hbar^2).
+    """
+    b = np.asarray(b, dtype=float)
+    return alpha * g_s / 2 / np.pi * np.log1p((b / b_star) ** 2)
+
+
+def b_from_length(length_m):
+    """Characteristic field hbar/(4 e l^2) [T] of a length [m]."""
+    return HBAR_OVER_E / (4 * np.asarray(length_m, dtype=float) ** 2)
+
+
+def length_from_b(b_tesla):
+    """Inverse of :func:`b_from_length`: l = sqrt(hbar/(4 e B)) [m]."""
+    return np.sqrt(HBAR_OVER_E / (4 * np.asarray(b_tesla, dtype=float)))
