@@ -1,0 +1,24 @@
+"""transport: Landauer conductance of cooperon devices, over fields, energies and disorder.
+
+Plain functions in, labeled arrays out. Knows nothing of fits.
+
+- :func:`conductance`: one realization, one field, one energy [e^2/h].
+- :func:`sweep`: the ensemble as an ``xarray.Dataset``, serial, on local
+  processes or on a Dask cluster, resumable from a results path.
+- :func:`correlation_field`: the autocorrelation field of the fluctuations.
+- :class:`Solver`: the exact solvers (recursive Green's function for films
+  and wires, sparse LU otherwise) with cached lead self-energies.
+"""
+
+from .solver import Solver
+from .sweep import RegimeWarning, compute_task, conductance, correlation_field, experiment, sweep
+
+__all__ = [
+    "RegimeWarning",
+    "Solver",
+    "compute_task",
+    "conductance",
+    "correlation_field",
+    "experiment",
+    "sweep",
+]
