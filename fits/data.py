@@ -307,10 +307,13 @@ def from_dataset(ds, *, quantity: str = "sheet", energy_index: int = 0) -> Magne
         ratio = spec["length"] / spec["width"]
         y, s = y * ratio, s * ratio
     meta = dict(source="cooperon dataset", device=spec, quantity=quantity)
+    if "diffusion_m2s" in ds.attrs:
+        meta["diffusion_m2s"] = float(ds.attrs["diffusion_m2s"])
     data = symmetrize(b, y, s, quantity=quantity, meta=meta)
-    sig = data.sigma.copy()
-    sig[data.b == 0] = np.inf  # dG(0) = 0 exactly: no information
-    return MagnetoData(data.b, data.dy, sig, quantity, data.meta)
+    # dG(B0) = 0 exactly, per realization: the reference point carries no information
+    keep = data.b != data.b[0]
+    data.meta["reference_point_dropped"] = True
+    return MagnetoData(data.b[keep], data.dy[keep], data.sigma[keep], quantity, data.meta)
 
 
 def diffusion_from_sheet_resistance(r_sq_ohm: float, mass: float, g_s: int = 2) -> float:
