@@ -1,46 +1,224 @@
 #!/usr/bin/env python3
-"""Benchmarks: print one JSON line per case.
+"""Benchmarks: cooperon's disorder averaging against the hand-written Kwant loop.
 
-Until the transport layer lands this measures Hamiltonian assembly, the part
-of the hand-written loop (../shared/bench/naive_kwant.py) that cooperon
-replaces with numpy: Kwant's per-site value functions versus
-``Device.hamiltonian``, on the same film and disorder.
+Prints one JSON line per case, measured side by side in this run:
+
+- ``throughput``: the reference workload of ``../shared/bench/naive_kwant.py``
+  (same sizes, energy, disorder, fields, field in the leads as there) run by
+  the reference script itself and by ``transport.sweep`` on both cores;
+  ``ratio_vs_naive`` is the ratio of points per second. ``overhead_vs_solve``
+  is cooperon's serial time per point over the bare MUMPS factor + solve of
+  the same scattering matrix (E - H - Sigma, lead columns as right-hand
+  sides); below 1 means faster than that solve. ``parallel_efficiency`` is
+  serial time / (2 x time on 2 workers), for local processes and for a Dask
+  LocalCluster. ``peak_rss_mib`` is the peak resident size of a worker-like
+  process running the case serially.
+- ``memory``: a 200 x 400 film, peak resident size of one serial process.
+- ``scaling``: time per point versus L at fixed W and versus W at fixed L,
+  with fitted exponents, for cooperon and for the reference; a plot goes to
+  ``benchmarks/out/scaling.png``.
+
+Usage: ``make bench`` (or ``python benchmarks/run.py --quick``).
 """
 
+from __future__ import annotations
+
+import argparse
 import json
+import os
+import resource
+import subprocess
+import sys
 import time
+from pathlib import Path
 
-import devices
+HERE = Path(__file__).resolve().parent
+NAIVE = HERE.parent.parent / "shared" / "bench" / "naive_kwant.py"
+OUT = HERE / "out"
+
+ENERGY, DISORDER, PHI_MAX = 1.0, 1.5, 0.01
 
 
-def best(f, repeat=3):
-    times = []
-    for _ in range(repeat):
+def naive(width, length, fields, seeds):
+    """Run the reference script; returns its JSON line and the child's peak RSS [MiB]."""
+    cmd = [sys.executable, str(NAIVE), "--width", str(width), "--length", str(length),
+           "--fields", str(fields), "--seeds", str(seeds), "--energy", str(ENERGY),
+           "--disorder", str(DISORDER), "--phi-max", str(PHI_MAX)]  # fmt: skip
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+CHILD = r"""
+import json, resource, sys, time, warnings
+import numpy as np
+import devices, transport
+warnings.simplefilter("ignore", transport.RegimeWarning)
+w, l, fields, seeds, mode = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+dev = devices.film(w, l, field_in_leads=True)
+phi_max, energy, disorder = (float(x) for x in sys.argv[6:9])
+b = dev.units.tesla(np.linspace(0, phi_max, fields))
+kw = dict(b_perp=b, energies=[energy], seeds=seeds, disorder=disorder, progress=False)
+t0 = time.perf_counter()
+if mode == "serial":
+    ds = transport.sweep(dev, executor="serial", **kw)
+elif mode == "processes":
+    ds = transport.sweep(dev, workers=2, **kw)
+else:
+    from distributed import Client, LocalCluster
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as c, Client(c) as client:
+        client.run(lambda: None)
         t0 = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+        ds = transport.sweep(dev, executor=client, **kw)
+t = time.perf_counter() - t0
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps(dict(seconds=t, points=fields * seeds, rss_mib=rss)))
+"""
+
+
+def ours(width, length, fields, seeds, mode="serial"):
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    cmd = [sys.executable, "-c", CHILD, str(width), str(length), str(fields), str(seeds), mode,
+           str(PHI_MAX), str(ENERGY), str(DISORDER)]  # fmt: skip
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def bare_mumps_ms(width, length, repeat=3):
+    """MUMPS factor + solve of E - H - Sigma for one realization at one field [ms]."""
+    import mumps
+    import numpy as np
+    import scipy.sparse as sp
+
+    import devices
+    from transport.solver import Solver
+
+    dev = devices.film(width, length, field_in_leads=True)
+    solver = Solver(dev, "sparse")
+    p = dev.params(phi_perp=PHI_MAX / 2, disorder=DISORDER, seed=1)
+    h = dev.hamiltonian(p)
+    s_l, s_r = solver.selfenergies(ENERGY, p)
+    il, ir = solver._iface
+    n = h.shape[0]
+    rows = np.concatenate([np.repeat(il, len(il)), np.repeat(ir, len(ir))])
+    cols = np.concatenate([np.tile(il, len(il)), np.tile(ir, len(ir))])
+    sig = sp.coo_matrix((np.concatenate([s_l.ravel(), s_r.ravel()]), (rows, cols)), (n, n))
+    a = (ENERGY * sp.identity(n) - h - sig).tocoo()
+    rhs = np.zeros((n, len(il)), complex)
+    rhs[il, np.arange(len(il))] = 1
+    best = np.inf
+    for _ in range(repeat):
+        ctx = mumps.Context()
+        t0 = time.perf_counter()
+        ctx.factor(a)
+        ctx.solve(rhs)
+        best = min(best, time.perf_counter() - t0)
+    return 1e3 * best
+
+
+def throughput_case(width, length, fields, seeds, naive_fields, naive_seeds, dask=True):
+    ref = naive(width, length, naive_fields, naive_seeds)
+    serial = ours(width, length, fields, seeds, "serial")
+    procs = ours(width, length, fields, seeds, "processes")
+    ms_serial = 1e3 * serial["seconds"] / serial["points"]
+    ms_2 = 1e3 * procs["seconds"] / procs["points"]
+    bare = bare_mumps_ms(width, length)
+    row = dict(
+        case="throughput",
+        width=width,
+        length=length,
+        fields=fields,
+        seeds=seeds,
+        naive_ms_per_point=ref["ms_per_point"],
+        serial_ms_per_point=round(ms_serial, 3),
+        two_worker_ms_per_point=round(ms_2, 3),
+        ratio_vs_naive=round(ref["ms_per_point"] / ms_2, 1),
+        ratio_vs_naive_serial=round(ref["ms_per_point"] / ms_serial, 1),
+        bare_mumps_ms=round(bare, 2),
+        overhead_vs_solve=round(ms_serial / bare, 3),
+        parallel_efficiency=round(serial["seconds"] / (2 * procs["seconds"]), 3),
+        peak_rss_mib=round(serial["rss_mib"], 1),
+    )
+    if dask:
+        d = ours(width, length, fields, seeds, "dask")
+        row["dask_parallel_efficiency"] = round(serial["seconds"] / (2 * d["seconds"]), 3)
+    return row
+
+
+def fit_exponent(x, y):
+    import numpy as np
+
+    return float(np.polyfit(np.log(x), np.log(y), 1)[0])
+
+
+def scaling(quick):
+    rows = []
+    lengths = [40, 80, 160] if quick else [40, 80, 160, 320]
+    widths = [22, 40, 82] if quick else [22, 40, 82, 160]  # E = 1 t off channel thresholds
+    series = {}
+    for label, sizes in (("L", [(40, length) for length in lengths]),
+                         ("W", [(w, 80) for w in widths])):  # fmt: skip
+        t_ours, t_ref = [], []
+        for w, length in sizes:
+            r = ours(w, length, 11, 4, "serial")
+            t_ours.append(1e3 * r["seconds"] / r["points"])
+            nr = naive(w, length, 3, 2) if w * length <= 80 * 160 else None
+            t_ref.append(nr["ms_per_point"] if nr else None)
+        x = [length if label == "L" else w for w, length in sizes]
+        ref_pts = [(xi, ti) for xi, ti in zip(x, t_ref) if ti is not None]
+        row = dict(
+            case=f"scaling_{label}",
+            fixed=("W=40" if label == "L" else "L=80"),
+            sizes=x,
+            cooperon_ms=[round(t, 3) for t in t_ours],
+            naive_ms=t_ref,
+            cooperon_exponent=round(fit_exponent(x, t_ours), 2),
+            naive_exponent=round(fit_exponent(*zip(*ref_pts)), 2) if len(ref_pts) > 1 else None,
+        )
+        rows.append(row)
+        series[label] = (x, t_ours, ref_pts)
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        OUT.mkdir(exist_ok=True)
+        fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
+        for ax, label in zip(axes, ("L", "W")):
+            x, t, ref = series[label]
+            ax.loglog(x, t, "o-", label="cooperon (RGF)")
+            if ref:
+                ax.loglog(*zip(*ref), "s--", label="hand-written Kwant loop")
+            ax.set_xlabel(f"{label} [sites] ({'W=40' if label == 'L' else 'L=80'})")
+            ax.set_ylabel("time per point [ms]")
+            ax.legend()
+        fig.tight_layout()
+        fig.savefig(OUT / "scaling.png", dpi=110)
+    except Exception as exc:  # pragma: no cover - the figures still print
+        print(json.dumps(dict(case="plot", error=str(exc))))
+    return rows
 
 
 def main():
-    for width, length in [(40, 80), (100, 200)]:
-        dev = devices.film(width, length)
-        p = dev.params(phi_perp=0.01, disorder=1.5, seed=1)
-        dev.hamiltonian(p)  # build the index arrays once
-        t_kwant = best(lambda d=dev, p=p: d.system.hamiltonian_submatrix(params=p, sparse=True))
-        t_ours = best(lambda d=dev, p=p: d.hamiltonian(p))
-        print(
-            json.dumps(
-                dict(
-                    case="hamiltonian_assembly",
-                    width=width,
-                    length=length,
-                    kwant_ms=round(1e3 * t_kwant, 2),
-                    cooperon_ms=round(1e3 * t_ours, 2),
-                    ratio_vs_kwant=round(t_kwant / t_ours, 1),
-                )
-            )
-        )
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="smaller workloads")
+    a = p.parse_args()
+    if not NAIVE.exists():
+        sys.exit(f"reference workload not found: {NAIVE}")
+    cases = [(40, 80, 21, 16, 21, 16), (100, 200, 21, 8, 5, 4)]
+    if a.quick:
+        cases = [(40, 80, 21, 8, 11, 4)]
+    for w, length, f, s, nf, ns in cases:
+        print(json.dumps(throughput_case(w, length, f, s, nf, ns, dask=not a.quick)), flush=True)
+    if not a.quick:
+        r = ours(200, 400, 5, 2, "serial")
+        print(json.dumps(dict(case="memory", width=200, length=400,
+                              ms_per_point=round(1e3 * r["seconds"] / r["points"], 1),
+                              peak_rss_mib=round(r["rss_mib"], 1))), flush=True)  # fmt: skip
+    for row in scaling(a.quick):
+        print(json.dumps(row), flush=True)
+    _ = resource  # peak RSS of children is measured inside them
 
 
 if __name__ == "__main__":

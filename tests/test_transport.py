@@ -21,6 +21,10 @@ CASES = {
     "film": (devices.film(9, 13), dict(phi_perp=0.012)),
     "film, field in leads": (devices.film(9, 13, field_in_leads=True), dict(phi_perp=0.012)),
     "thick film": (devices.film(5, 8, 3), dict(phi_perp=0.01, phi_par=0.03)),
+    "thick film, field in leads": (
+        devices.film(5, 8, 3, field_in_leads=True),
+        dict(phi_perp=0.01, phi_par=0.03),
+    ),
     "wire": (devices.wire(4, 30, 2), dict(phi_perp=0.02, phi_par=0.01)),
     "ring": (devices.ring(6, 10), dict(phi_perp=0.008)),
     "ring, flux tube": (devices.ring(6, 10), dict(flux_tube=0.3)),
@@ -37,6 +41,19 @@ def test_conductance_equals_kwant_smatrix(case, with_field):
         ref = kwant.smatrix(dev.system, 1.05, params=p).transmission(1, 0)
         ours = Solver(dev).transmission(1.05, [p])[0]
         assert abs(ours - ref) < 1e-10
+
+
+def test_right_lead_selfenergy_is_transpose_of_left():
+    # Sigma_R = Sigma_L^T (the right lead is the complex-conjugate, reversed left lead),
+    # used by the RGF solver; checked here against Kwant's own right-lead self-energy.
+    dev = devices.film(6, 5, 2, field_in_leads=True)
+    p = dev.params(phi_perp=0.013, phi_par=0.02)
+    left = dev.system.leads[0].selfenergy(1.3, params=p)
+    right = dev.system.leads[1].selfenergy(1.3, params=p)
+    tags = dev.tags
+    order = [np.lexsort(tags[dev.system.lead_interfaces[i]][:, 1:].T[::-1]) for i in (0, 1)]
+    l0, r0 = left[np.ix_(order[0], order[0])], right[np.ix_(order[1], order[1])]
+    assert np.abs(r0 - l0.T).max() < 1e-12
 
 
 def test_rgf_and_sparse_solvers_agree():

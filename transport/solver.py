@@ -67,12 +67,22 @@ class Solver:
         out = self._sigma.get(key)
         if out is None:
             leads = self.device.system.leads
-            out = tuple(
-                np.asarray(leads[i].selfenergy(energy, params=params), dtype=complex)
-                for i in range(2)
-            )
+            s_l = np.asarray(leads[0].selfenergy(energy, params=params), dtype=complex)
+            if self.method == "rgf":
+                # The right lead is the left one reversed: same real cell Hamiltonian (only
+                # x-bonds carry phases in cooperon's gauge), hopping V -> V^dagger = V^*.
+                # So it is the complex conjugate lead, and Sigma_R = (Sigma_L^a)^* =
+                # Sigma_L^T, on interface sites in the same (y, z) order (tested).
+                s_r = s_l.T.copy()
+            else:
+                s_r = np.asarray(leads[1].selfenergy(energy, params=params), dtype=complex)
+            out = (s_l, s_r)
             self._sigma[key] = out
         return out
+
+    def lead_key(self, energy: float, params: dict):
+        """Cache key of the lead self-energies: energy, and the field if it enters the leads."""
+        return self._lead_key(energy, params)
 
     # -- RGF -------------------------------------------------------------------------
 
@@ -109,9 +119,10 @@ class Solver:
             self._iface_cross.append(cross)
 
     def _column_sigma(self, sigma, i):
+        # both self-energies are in the left lead's interface order (see selfenergies)
         m = self._t0.shape[0]
         out = np.zeros((m, m), dtype=complex)
-        c = self._iface_cross[i]
+        c = self._iface_cross[0]
         out[np.ix_(c, c)] = sigma
         return out
 

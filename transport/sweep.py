@@ -25,11 +25,11 @@ import time
 import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from datetime import UTC, datetime
-from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
 import numpy as np
+import xarray as xr
 
 __all__ = ["RegimeWarning", "conductance", "correlation_field", "sweep"]
 
@@ -128,14 +128,64 @@ def _key(exp: dict) -> str:
     return hashlib.sha256(json.dumps(exp, sort_keys=True).encode()).hexdigest()
 
 
-@lru_cache(maxsize=4)
-def _solver(exp_json: str):
-    import devices
+_SOLVERS: dict = {}
 
+
+def _solver(exp_json: str):
+    """The solver of an experiment: registered by `sweep` in this process (and inherited
+    by forked workers, lead self-energies included), or rebuilt from the spec (Dask)."""
+    solver = _SOLVERS.get(exp_json)
+    if solver is None:
+        import devices
+
+        from .solver import Solver
+
+        exp = json.loads(exp_json)
+        solver = Solver(devices.from_spec(exp["device"]), exp["method"])
+        _register(exp_json, solver)
+    return solver
+
+
+def _register(exp_json, solver):
+    while len(_SOLVERS) >= 4:
+        _SOLVERS.pop(next(iter(_SOLVERS)))
+    _SOLVERS[exp_json] = solver
+
+
+def _prepare(device, exp, exp_json, pool_factory=None):
+    """Build the solver once here and compute every lead self-energy the sweep needs.
+
+    With ``pool_factory`` (local forked processes) the self-energies, one per
+    (energy, field) when the field enters the leads, are computed in parallel.
+    """
     from .solver import Solver
 
-    exp = json.loads(exp_json)
-    return Solver(devices.from_spec(exp["device"]), exp["method"])
+    solver = Solver(device, exp["method"])
+    _register(exp_json, solver)
+    fields = [(0.0, 0.0)]
+    if device.field_in_leads:
+        fields = [(bp, bq) for bq in exp["b_par_T"] for bp in exp["b_perp_T"]]
+    jobs = [(device.energy(e), bp, bq) for e in exp["energy_meV"] for bp, bq in fields]
+    if pool_factory is not None and len(jobs) > 1:
+        with pool_factory() as pool:
+            n = pool._max_workers
+            chunks = [jobs[k::n] for k in range(n)]
+            for done in pool.map(_selfenergy_job, [exp_json] * n, chunks):
+                for (et, bp, bq), value in done:
+                    key = solver.lead_key(et, device.params(b_perp=bp, b_par=bq))
+                    solver._sigma[key] = value
+    else:
+        for et, bp, bq in jobs:
+            solver.selfenergies(et, device.params(b_perp=bp, b_par=bq))
+
+
+def _selfenergy_job(exp_json, jobs):
+    solver = _solver(exp_json)
+    dev = solver.device
+    return [
+        ((et, bp, bq), solver.selfenergies(et, dev.params(b_perp=bp, b_par=bq)))
+        for et, bp, bq in jobs
+    ]
 
 
 def compute_task(exp_json: str, i_seed: int, i_energy: int) -> np.ndarray:
@@ -230,13 +280,26 @@ def _atomic_write(path: Path, data: bytes):
 
 
 def _read_experiment(path: Path) -> dict:
-    import xarray as xr
-
     with xr.open_dataset(path, engine="h5netcdf") as ds:
         return json.loads(ds.attrs["experiment"])
 
 
 # -- executors ---------------------------------------------------------------------
+
+
+def _local_pool_factory(workers):
+    import multiprocessing as mp
+
+    n = workers or os.cpu_count() or 1
+    # fork: works from scripts without a __main__ guard and from notebooks, and the
+    # children start with Kwant imported and the solver (with its lead self-energies)
+    # already built. Each task pins BLAS to one thread.
+    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+    return lambda: ProcessPoolExecutor(n, mp_context=ctx)
+
+
+def _is_local_pool(executor, workers):
+    return (executor is None and workers != 1) or executor == "processes"
 
 
 def _run_tasks(exp_json, todo, executor, workers, on_result, progress_bar):
@@ -245,15 +308,9 @@ def _run_tasks(exp_json, todo, executor, workers, on_result, progress_bar):
             on_result(i, j, compute_task(exp_json, i, j))
             progress_bar.update()
         return "serial", 1
-    if executor is None or executor == "processes":
-        import multiprocessing as mp
-
-        n = workers or os.cpu_count() or 1
-        # fork: works from scripts without a __main__ guard and from notebooks, and the
-        # children start with Kwant already imported. Each task pins BLAS to one thread.
-        methods = mp.get_all_start_methods()
-        ctx = mp.get_context("fork" if "fork" in methods else "spawn")
-        with ProcessPoolExecutor(n, mp_context=ctx) as pool:
+    if _is_local_pool(executor, workers):
+        with _local_pool_factory(workers)() as pool:
+            n = pool._max_workers
             futs = {pool.submit(compute_task, exp_json, i, j): (i, j) for i, j in todo}
             for f in as_completed(futs):
                 i, j = futs[f]
@@ -356,8 +413,6 @@ def sweep(
         path = Path(path)
         store = _Store(path, exp)
         if path.exists():
-            import xarray as xr
-
             return xr.load_dataset(path, engine="h5netcdf")
         store.open()
     n_s, n_e = len(exp["seeds"]), len(exp["energy_meV"])
@@ -382,6 +437,9 @@ def sweep(
     else:
         bar = _NoBar()
     t0 = time.perf_counter()
+    if todo:
+        local = _is_local_pool(executor, workers)
+        _prepare(device, exp, exp_json, _local_pool_factory(workers) if local else None)
     try:
         kind, n_workers = _run_tasks(exp_json, todo, executor, workers, on_result, bar)
     finally:
@@ -424,8 +482,6 @@ def _nearest_zero(values):
 
 
 def _dataset(device, exp, g, elapsed, kind, n_workers, resumed):
-    import xarray as xr
-
     dims = ("realization", "energy", "b_par", "b_perp")
     coords = {
         "realization": ("realization", np.array(exp["seeds"]), {"long_name": "disorder seed"}),
