@@ -42,7 +42,7 @@ from . import bands
 from . import disorder as _disorder
 from .units import Units
 
-__all__ = ["Device", "Geometry", "film", "ring", "wire"]
+__all__ = ["DEPHASING_MODELS", "Device", "Geometry", "film", "ring", "wire"]
 
 TWO_PI = 2 * np.pi
 
@@ -55,10 +55,16 @@ PARAMETERS = {
     "flux_tube": "h/e",
     "disorder": "meV",
     "seed": "integer",
+    "tau_phi": "ps",
+    "dephasing": "'absorbing' or 'probes'",
+    "probe_density": "fraction of sites, (0, 1]",
 }
 
+#: Dephasing models (see :meth:`Device.params`).
+DEPHASING_MODELS = ("absorbing", "probes")
+
 #: Names of the Kwant parameters (lattice units) of every cooperon system.
-KWANT_PARAMETERS = ("phi_perp", "phi_par", "flux_tube", "disorder", "seed")
+KWANT_PARAMETERS = ("phi_perp", "phi_par", "flux_tube", "disorder", "seed", "eta")
 
 
 # -- value functions (module-level classes: picklable, inspectable by Kwant) --
@@ -70,8 +76,9 @@ class _Onsite:
     def __init__(self, base: float):
         self.base = base
 
-    def __call__(self, site, disorder, seed):  # Kwant reads these names
-        return self.base + _disorder.box(site.tag, seed, disorder)[0]
+    def __call__(self, site, disorder, seed, eta):  # Kwant reads these names
+        value = self.base + _disorder.box(site.tag, seed, disorder)[0]
+        return value - 1j * eta if eta else value
 
 
 class _Hopping:
@@ -188,11 +195,30 @@ class Device:
             Width of the box distribution of on-site energies [meV].
         seed : int
             Disorder realization (>= 0).
+        tau_phi : float
+            Phase-coherence time [ps] of a dephasing model; omitted or inf:
+            fully coherent.
+        dephasing : {"absorbing", "probes"}
+            "absorbing" (default): imaginary on-site potential -i eta on every
+            site of the scattering region, tau_phi = hbar/(2 eta). It removes
+            electrons: it lowers the classical conductance as well and breaks
+            G(B) = G(-B) by a few percent; usable for L up to ~2 l_phi.
+            "probes": Buttiker dephasing probes, wide-band single-channel
+            leads (self-energy -i eta) on a fraction ``probe_density`` of the
+            sites with zero net current each: current-conserving, Onsager
+            symmetric, keeps the classical conductance. The escape rate into
+            the probes, averaged over sites, gives tau_phi = hbar/(2 eta rho).
+        probe_density : float
+            Fraction rho of sites carrying a probe (placement drawn from the
+            seed); default 1.
 
         Returns
         -------
         dict
-            ``phi_perp``, ``phi_par``, ``flux_tube``, ``disorder`` [t], ``seed``.
+            ``phi_perp``, ``phi_par``, ``flux_tube``, ``disorder`` [t], ``seed``,
+            ``eta`` [t] (absorbing potential, read by the Kwant value
+            functions), ``probe_eta`` [t] and ``probe_density`` (probes, read
+            by ``transport``).
         """
         for name in kwargs:
             if name not in PARAMETERS:
@@ -226,6 +252,38 @@ class Device:
             if isinstance(s, bool) or int(s) != s or s < 0:
                 raise ValueError(f"seed must be an integer >= 0, got {s!r}")
             out["seed"] = int(s)
+        out.update(self._dephasing(kwargs))
+        return out
+
+    def _dephasing(self, kwargs) -> dict:
+        model = kwargs.get("dephasing")
+        tau = kwargs.get("tau_phi")
+        rho = kwargs.get("probe_density")
+        out = {"eta": 0.0, "probe_eta": 0.0, "probe_density": 0.0}
+        if model is not None and model not in DEPHASING_MODELS:
+            close = difflib.get_close_matches(str(model), DEPHASING_MODELS, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise ValueError(
+                f"unknown dephasing model {model!r}; use one of {DEPHASING_MODELS}.{hint}"
+            )
+        if tau is None or (isinstance(tau, float) and math.isinf(tau) and tau > 0):
+            if rho is not None and model != "probes":
+                raise TypeError("probe_density needs dephasing='probes' and tau_phi")
+            return out
+        tau = _finite("tau_phi", tau)
+        if tau <= 0:
+            raise ValueError(f"tau_phi must be > 0 ps (or inf for a coherent sample), got {tau}")
+        model = model or "absorbing"
+        if model == "absorbing":
+            if rho is not None:
+                raise TypeError("probe_density applies to dephasing='probes' only")
+            out["eta"] = self.units.time_ps / (2 * tau)
+            return out
+        rho = 1.0 if rho is None else _finite("probe_density", rho)
+        if not 0 < rho <= 1:
+            raise ValueError(f"probe_density is a fraction of sites in (0, 1], got {rho}")
+        out["probe_eta"] = self.units.time_ps / (2 * tau * rho)
+        out["probe_density"] = rho
         return out
 
     # -- energy ----------------------------------------------------------------
@@ -340,6 +398,8 @@ class Device:
         if disorder_values is None:
             disorder_values = self.disorder_values(params)
         diag = self.onsite_base() + disorder_values
+        if params.get("eta"):
+            diag = diag - 1j * params["eta"]
         y0, z0 = self.gauge_origin
         theta = _phase(
             pos[b[:, 0]],
@@ -356,6 +416,16 @@ class Device:
         cols = np.concatenate([np.arange(n), b[:, 1], b[:, 0]])
         vals = np.concatenate([diag.astype(complex), hop, hop.conj()])
         return sp.csr_matrix((vals, (rows, cols)), shape=(n, n))
+
+    def probe_sites(self, params: dict) -> np.ndarray:
+        """Indices of the sites carrying a Buttiker probe (drawn from the seed, stream 1)."""
+        rho = params.get("probe_density", 0.0)
+        if not params.get("probe_eta") or rho <= 0:
+            return np.zeros(0, dtype=np.int64)
+        if rho >= 1:
+            return np.arange(len(self.tags))
+        u = _disorder.uniform(self.tags, params["seed"], stream=1)
+        return np.flatnonzero(u < rho)
 
     def disorder_values(self, params: dict) -> np.ndarray:
         """On-site disorder energies [t] of realization ``params['seed']``."""

@@ -135,7 +135,7 @@ class Solver:
 
         dis = _dis.box(self._tags, p0["seed"], p0["disorder"]).reshape(length, m)
         diag = dev.onsite_base() + dis
-        diag = diag.astype(complex)
+        diag = diag.astype(complex) - 1j * p0.get("eta", 0.0)
         if onsite_extra is not None:
             diag = diag + onsite_extra
         y, z = self._yz
@@ -193,6 +193,72 @@ class Solver:
         gam_r = 1j * (s_r - s_r.conj().T)
         return float(np.einsum("ij,jl,lm,im->", gam_r, g_rl, gam_l, g_rl.conj()).real)
 
+    # -- Buttiker probes ---------------------------------------------------------------
+
+    def buttiker(self, energy: float, params: dict, details: bool = False):
+        """Two-terminal conductance with Buttiker dephasing probes [e^2/h per spin].
+
+        Each probe p is a wide-band single-channel lead on one site
+        (self-energy -i eta, Gamma_p = 2 eta) whose voltage V_p makes its net
+        current vanish. With T_ij = Tr[Gamma_i G Gamma_j G^dagger] (from j to
+        i), V_L = 1 and V_R = 0:
+
+            sum_{j != p} T_jp V_p - sum_{q != p} T_pq V_q = T_pL   (I_p = 0)
+            G = T_RL + sum_p T_Rp V_p.
+
+        One sparse LU factorization, with the left-lead interface and all
+        probe sites as right-hand sides, then a dense N_p x N_p system.
+        """
+        dev = self.device
+        probes = dev.probe_sites(params)
+        eta = params["probe_eta"]
+        h = dev.hamiltonian(params)
+        n = h.shape[0]
+        s_l, s_r = self.selfenergies(energy, params)
+        if self.method == "rgf":  # Sigma_R is stored in the left lead's interface order
+            s_r = self._reorder_right(s_r)
+        il, ir = self._iface
+        rows = np.concatenate([np.repeat(il, len(il)), np.repeat(ir, len(ir))])
+        cols = np.concatenate([np.tile(il, len(il)), np.tile(ir, len(ir))])
+        vals = np.concatenate([s_l.ravel(), s_r.ravel()])
+        sig = sp.csr_matrix((vals, (rows, cols)), shape=(n, n))
+        sig = sig + sp.csr_matrix((np.full(len(probes), -1j * eta), (probes, probes)), shape=(n, n))
+        a = (energy * sp.identity(n, format="csr") - h - sig).tocsc()
+        lu = spla.splu(a, permc_spec="COLAMD")
+        nl, npr = len(il), len(probes)
+        rhs = np.zeros((n, nl + npr), complex)
+        rhs[il, np.arange(nl)] = 1
+        rhs[probes, nl + np.arange(npr)] = 1
+        x = lu.solve(rhs)
+        gam_l = 1j * (s_l - s_l.conj().T)
+        gam_r = 1j * (s_r - s_r.conj().T)
+        g_rl, g_pl = x[ir, :nl], x[probes, :nl]
+        g_rp, g_lp, g_pp = x[ir, nl:], x[il, nl:], x[probes, nl:]
+        gam_p = 2 * eta
+        t_rl = float(np.einsum("ij,jl,lm,im->", gam_r, g_rl, gam_l, g_rl.conj()).real)
+        t_pl = gam_p * np.einsum("pi,ij,pj->p", g_pl, gam_l, g_pl.conj()).real
+        t_rp = gam_p * np.einsum("ip,ij,jp->p", g_rp.conj(), gam_r, g_rp).real
+        t_lp = gam_p * np.einsum("ip,ij,jp->p", g_lp.conj(), gam_l, g_lp).real
+        t_pp = gam_p**2 * np.abs(g_pp) ** 2
+        np.fill_diagonal(t_pp, 0.0)
+        out_p = t_lp + t_rp + t_pp.sum(axis=0)  # everything injected by p that leaves via j
+        k = np.diag(out_p) - t_pp
+        v = np.linalg.solve(k, t_pl) if npr else np.zeros(0)
+        g = t_rl + float(t_rp @ v)
+        if not details:
+            return g
+        return dict(
+            conductance=g, t_rl=t_rl, t_pl=t_pl, t_rp=t_rp, t_lp=t_lp, t_pp=t_pp,
+            outflow=out_p, g_pp_diag=np.diag(g_pp).copy(), voltages=v, probes=probes, eta=eta,
+        )  # fmt: skip
+
+    def _reorder_right(self, s_r_left_order):
+        """Sigma_R from the left lead's interface order to the right lead's."""
+        c0, c1 = self._iface_cross
+        pos = {c: i for i, c in enumerate(c0)}
+        idx = np.array([pos[c] for c in c1])
+        return s_r_left_order[np.ix_(idx, idx)]
+
     # -- public ------------------------------------------------------------------------
 
     def transmission(self, energy: float, params_list, onsite_extra=None) -> np.ndarray:
@@ -213,6 +279,8 @@ class Solver:
         seeds = {(p["seed"], p["disorder"]) for p in params_list}
         if len(seeds) != 1:
             raise ValueError("one call handles one disorder realization")
+        if params_list[0].get("probe_eta"):
+            return np.array([self.buttiker(energy, p) for p in params_list])
         if self.method == "rgf":
             return self._rgf(energy, params_list, onsite_extra)
         return np.array([self._sparse(energy, p, onsite_extra) for p in params_list])

@@ -105,15 +105,41 @@ def _seeds(seeds):
     return out
 
 
-def experiment(device, *, b_perp, b_par, energies, seeds, disorder, method="auto") -> dict:
+def _dephasing_kwargs(tau_phi, dephasing, probe_density) -> dict:
+    kw = {}
+    if tau_phi is not None and not (math.isinf(tau_phi) and tau_phi > 0):
+        kw["tau_phi"] = float(tau_phi)
+        kw["dephasing"] = dephasing or "absorbing"
+        if probe_density is not None:
+            kw["probe_density"] = float(probe_density)
+    elif dephasing is not None or probe_density is not None:
+        raise TypeError("a dephasing model needs tau_phi [ps]")
+    return kw
+
+
+def experiment(
+    device,
+    *,
+    b_perp,
+    b_par,
+    energies,
+    seeds,
+    disorder,
+    method="auto",
+    tau_phi=None,
+    dephasing=None,
+    probe_density=None,
+) -> dict:
     """The JSON-ready description of a sweep that identifies its results."""
     energies = np.atleast_1d(np.asarray(energies, dtype=float))
     if energies.ndim != 1 or energies.size == 0:
         raise ValueError("energies must be a non-empty list of Fermi energies [meV]")
     for e in energies:
         device.energy(e)  # validates: open channels, thresholds, lattice constant
-    device.params(disorder=disorder)
+    deph = _dephasing_kwargs(tau_phi, dephasing, probe_density)
+    device.params(disorder=disorder, **deph)  # validates
     return {
+        "dephasing": deph,
         "device": device.spec(),
         "b_perp_T": _axis("b_perp", b_perp, "T").tolist(),
         "b_par_T": _axis("b_par", b_par, "T").tolist(),
@@ -135,11 +161,12 @@ _MALLOC_TUNED = False
 def _tune_malloc():
     """Let glibc keep the RGF's large temporary arrays off mmap.
 
-    Dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_ set, which also
-    freezes glibc's mmap threshold at 128 KiB: every (fields x W x W) array
-    of the recursion is then mmapped, page-faulted and unmapped, which was
-    measured to double the time per task. Raising the threshold once per
-    process restores the speed of a plain process. No effect off glibc.
+    Dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_=65536, which
+    also freezes glibc's mmap threshold at 128 KiB: every (fields x W x W)
+    array of the recursion is then mmapped, page-faulted and unmapped, and
+    the heap is trimmed after every free; measured to double the time per
+    task. Raising both thresholds once per process restores the speed of a
+    plain process. No effect off glibc.
     """
     global _MALLOC_TUNED
     if _MALLOC_TUNED:
@@ -150,6 +177,7 @@ def _tune_malloc():
 
         libc = ctypes.CDLL("libc.so.6")
         libc.mallopt(-3, 64 * 1024 * 1024)  # M_MMAP_THRESHOLD
+        libc.mallopt(-1, 128 * 1024 * 1024)  # M_TRIM_THRESHOLD
     except (OSError, AttributeError):  # pragma: no cover - not glibc
         pass
 
@@ -234,8 +262,9 @@ def _compute_task(exp_json: str, i_seed: int, i_energy: int) -> np.ndarray:
     dev = solver.device
     e = dev.energy(exp["energy_meV"][i_energy])
     seed = exp["seeds"][i_seed]
+    deph = exp.get("dephasing", {})
     plist = [
-        dev.params(b_perp=bp, b_par=bq, disorder=exp["disorder_meV"], seed=seed)
+        dev.params(b_perp=bp, b_par=bq, disorder=exp["disorder_meV"], seed=seed, **deph)
         for bq in exp["b_par_T"]
         for bp in exp["b_perp_T"]
     ]
@@ -390,6 +419,9 @@ def sweep(
     workers: int | None = None,
     progress: bool | None = None,
     method: str = "auto",
+    tau_phi: float | None = None,
+    dephasing: str | None = None,
+    probe_density: float | None = None,
 ):
     """Conductance over fields, energies and disorder realizations, as an xarray Dataset.
 
@@ -419,6 +451,13 @@ def sweep(
         Progress bar; default on when stderr is a terminal.
     method : {"auto", "rgf", "sparse"}
         Solver.
+    tau_phi : float, optional
+        Phase-coherence time [ps] imposed by a dephasing model (default:
+        coherent). See :meth:`devices.Device.params`.
+    dephasing : {"absorbing", "probes"}, optional
+        The model; default "absorbing" when ``tau_phi`` is given.
+    probe_density : float, optional
+        Fraction of sites with a Buttiker probe ("probes" only; default 1).
 
     Returns
     -------
@@ -435,6 +474,9 @@ def sweep(
         seeds=seeds,
         disorder=disorder,
         method=method,
+        tau_phi=tau_phi,
+        dephasing=dephasing,
+        probe_density=probe_density,
     )
     _regime_warnings(device, exp)
     exp_json = json.dumps(exp, sort_keys=True)
@@ -561,7 +603,11 @@ def _dataset(device, exp, g, elapsed, kind, n_workers, resumed):
         "resumed_tasks": resumed,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "solver": exp["method"],
+        "dephasing": json.dumps(exp["dephasing"]),
     }
+    if exp["dephasing"]:
+        attrs["tau_phi_ps"] = exp["dephasing"]["tau_phi"]
+        attrs["dephasing_model"] = exp["dephasing"]["dephasing"]
     if math.isfinite(rep.diffusion):
         attrs["diffusion_m2s"] = rep.diffusion * device.units.diffusion_m2s
         attrs["diffusion_source"] = "Born estimate at the first energy (devices.regime)"

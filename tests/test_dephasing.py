@@ -1,0 +1,127 @@
+"""Dephasing models: imaginary potential and Buttiker probes.
+
+Exact checks to round-off (Kwant agreement, the probes' current sum rule,
+Onsager symmetry of the probe model, tau_phi units), a closed-form decay in
+a clean chain, and the reference sheet's measured film numbers.
+"""
+
+import kwant
+import numpy as np
+import pytest
+from scipy import constants as sc
+
+import devices
+import transport
+from transport.solver import Solver
+
+
+def test_tau_phi_sets_eta():
+    # tau_phi = hbar / (2 eta) for the absorbing potential; hbar/(2 eta rho) for probes.
+    u = devices.Units(a_nm=2.0, t_meV=10.0)
+    dev = devices.film(10, 10, units=u)
+    eta_t = dev.params(tau_phi=3.0)["eta"]
+    assert sc.hbar / (2 * eta_t * u.t_J) * 1e12 == pytest.approx(3.0, rel=1e-12)
+    p = dev.params(tau_phi=3.0, dephasing="probes", probe_density=0.25)
+    assert p["eta"] == 0 and p["probe_density"] == 0.25
+    assert p["probe_eta"] == pytest.approx(4 * eta_t, rel=1e-12)
+
+
+@pytest.mark.parametrize("dev", [devices.film(8, 12), devices.film(5, 7, 2), devices.ring(6, 10)])
+def test_absorbing_potential_equals_kwant(dev):
+    p = dev.params(disorder=2.0, seed=1, phi_perp=0.01, tau_phi=20.0)
+    assert p["eta"] > 0
+    ref = kwant.smatrix(
+        dev.system, 1.1, params=p, check_hermiticity=False, in_leads=[0], out_leads=[1]
+    ).transmission(1, 0)
+    assert abs(Solver(dev).transmission(1.1, [p])[0] - ref) < 1e-10
+    assert abs(Solver(dev, "sparse").transmission(1.1, [p])[0] - ref) < 1e-10
+
+
+def test_absorbing_decay_in_a_clean_chain():
+    # Single chain (band 2t..6t), E = 3 t: k = pi/3, v = 2 sin k = sqrt(3) [a t / hbar]. The amplitude
+    # decays as exp(-x / (2 v tau_phi)) so T = exp(-L / (v tau_phi)), tau_phi = 1/(2 eta),
+    # up to O((eta/v)^2) reflections at the ends.
+    length, eta = 400, 2e-3
+    dev = devices.wire(1, length)
+    tau = dev.units.time_ps / (2 * eta)
+    g = transport.conductance(dev, 3.0, tau_phi=tau)
+    assert g == pytest.approx(np.exp(-length * 2 * eta / np.sqrt(3)), rel=1e-4)
+    # probes on every site: the coherent part T_RL is the absorbing transmission exactly
+    p = dev.params(tau_phi=tau, dephasing="probes")
+    d = Solver(dev).buttiker(dev.energy(3.0), p, details=True)
+    assert d["t_rl"] == pytest.approx(g, rel=1e-12)
+    # and re-injection adds current: G > T_RL
+    assert d["conductance"] > 1.5 * d["t_rl"]
+
+
+def test_probe_density_scales_the_rate():
+    # Sparse probes (density rho, coupling eta/rho... at fixed tau_phi) give the same mean
+    # decay rate: T_RL ~ exp(-L/(v tau_phi)) on average over placements.
+    length = 300
+    dev = devices.wire(1, length)
+    tau = dev.units.time_ps / (2 * 1e-3)
+    t = []
+    for seed in range(20):
+        p = dev.params(tau_phi=tau, dephasing="probes", probe_density=0.5, seed=seed)
+        t.append(Solver(dev).buttiker(dev.energy(3.0), p, details=True)["t_rl"])
+    expected = np.exp(-length * 2e-3 / np.sqrt(3))
+    assert np.mean(np.log(t)) == pytest.approx(np.log(expected), rel=0.05)
+
+
+def test_buttiker_sum_rule_and_onsager():
+    dev = devices.film(8, 10)
+    kw = dict(disorder=2.0, seed=4, tau_phi=15.0, dephasing="probes", probe_density=0.5)
+    s = Solver(dev)
+    d = s.buttiker(1.1, dev.params(phi_perp=0.02, **kw), details=True)
+    # everything a probe injects leaves somewhere: sum_j T_jp = Gamma_p A_pp - Gamma_p^2 |G_pp|^2
+    eta, gpp = d["eta"], d["g_pp_diag"]
+    assert (
+        np.abs(d["outflow"] - (2 * eta * (-2 * gpp.imag) - 4 * eta**2 * np.abs(gpp) ** 2)).max()
+        < 1e-12
+    )
+    # current-conserving probes keep two-terminal Onsager symmetry (absorption does not)
+    g_minus = s.buttiker(1.1, dev.params(phi_perp=-0.02, **kw))
+    assert abs(d["conductance"] - g_minus) < 1e-10
+    absorb = dict(disorder=2.0, seed=4, tau_phi=15.0)
+    a_plus = s.transmission(1.1, [dev.params(phi_perp=0.02, **absorb)])[0]
+    a_minus = s.transmission(1.1, [dev.params(phi_perp=-0.02, **absorb)])[0]
+    assert abs(a_plus - a_minus) > 1e-6
+
+
+def test_probe_sweep_runs_and_is_reproducible():
+    dev = devices.film(6, 8)
+    kw = dict(b_perp=[0.0, dev.units.tesla(0.001)], energies=[1.1], seeds=3, disorder=2.0,
+              tau_phi=20.0, dephasing="probes", probe_density=0.5)  # fmt: skip
+    a = transport.sweep(dev, executor="serial", **kw)
+    b = transport.sweep(dev, workers=2, **kw)
+    assert np.array_equal(a.G.values, b.G.values)
+    assert a.attrs["dephasing_model"] == "probes" and a.attrs["tau_phi_ps"] == 20.0
+
+
+def test_reference_film_numbers_with_absorbing_dephasing():
+    # Reference sheet (60 x 60 spinless film, E = 1 t, box 2.5 t, 100 realizations,
+    # field-free leads): <G(0)> = 2.52 coherent, 1.57 at eta = 0.0018, 0.55 at eta = 0.007.
+    # Statistic: our mean within 4 standard errors plus 3% of the quoted value.
+    dev = devices.film(60, 60)
+    for eta, quoted in [(0.0, 2.52), (0.0018, 1.57), (0.007, 0.55)]:
+        tau = None if eta == 0 else dev.units.time_ps / (2 * eta)
+        ds = transport.sweep(dev, b_perp=[0.0], energies=[1.0], seeds=100, disorder=2.5,
+                             tau_phi=tau, workers=2)  # fmt: skip
+        g = ds.G.values.ravel()
+        sem = g.std(ddof=1) / np.sqrt(len(g))
+        assert abs(g.mean() - quoted) < 4 * sem + 0.03 * quoted, (eta, g.mean(), sem)
+
+
+def test_bad_dephasing_input():
+    dev = devices.film(6, 6)
+    with pytest.raises(ValueError, match="tau_phi must be > 0 ps"):
+        dev.params(tau_phi=-1.0)
+    with pytest.raises(ValueError, match="unknown dephasing model 'probe'.*Did you mean 'probes'"):
+        dev.params(tau_phi=1.0, dephasing="probe")
+    with pytest.raises(ValueError, match="probe_density is a fraction of sites in \\(0, 1\\]"):
+        dev.params(tau_phi=1.0, dephasing="probes", probe_density=1.5)
+    with pytest.raises(TypeError, match="probe_density applies to dephasing='probes' only"):
+        dev.params(tau_phi=1.0, probe_density=0.5)
+    with pytest.raises(TypeError, match="a dephasing model needs tau_phi"):
+        transport.sweep(dev, b_perp=[0.0], energies=[1.0], seeds=1, disorder=1.0,
+                        dephasing="probes")  # fmt: skip
