@@ -5,8 +5,14 @@ varies between runs (field, disorder strength and seed, energy) is passed
 at solve time. See :mod:`devices.builders` for the field convention.
 """
 
-from . import bands, disorder
-from .builders import (
+import warnings
+
+# Kwant announces on import that its optional plotly engine is missing; cooperon
+# plots with matplotlib. Silence only that notice, before Kwant is imported.
+warnings.filterwarnings("ignore", "plotly is not available", RuntimeWarning)
+
+from . import bands, disorder  # noqa: E402
+from .builders import (  # noqa: E402
     KWANT_PARAMETERS,
     PARAMETERS,
     Device,
@@ -17,8 +23,8 @@ from .builders import (
     ring,
     wire,
 )
-from .regime import Regime, regime
-from .units import G0, PHI0, Units
+from .regime import Regime, regime  # noqa: E402
+from .units import G0, PHI0, Units  # noqa: E402
 
 __all__ = [
     "G0",

@@ -286,21 +286,31 @@ def symmetrize(b, g, sigma=None, *, quantity="sheet", meta=None) -> MagnetoData:
     return MagnetoData(b=b, dy=g - g[0], sigma=sigma, quantity=quantity, meta=meta)
 
 
-def from_dataset(ds, *, quantity: str = "sheet", energy_index: int = 0) -> MagnetoData:
+def from_dataset(
+    ds, *, quantity: str = "sheet", energy_index: int = 0, axis: str = "b_perp"
+) -> MagnetoData:
     """Magnetoconductance of a cooperon sweep dataset (``transport.sweep``).
 
-    Uses ``dG_mean`` and ``dG_sem`` [e^2/h] versus ``b_perp`` [T]. For
+    Uses ``dG_mean`` and ``dG_sem`` [e^2/h] versus ``axis`` (``b_perp`` or
+    ``b_par``) [T], at the first energy (or ``energy_index``) and at the
+    other field closest to zero. For
     ``quantity="sheet"`` the two-terminal dG is turned into dsigma = dG L/W
     with the device sizes recorded in the dataset attributes. Reads the
     dataset with xarray only; no Kwant.
     """
     spec = json.loads(ds.attrs["device_spec"])
+    if axis not in ("b_perp", "b_par"):
+        raise ValueError(f"axis is 'b_perp' or 'b_par', got {axis!r}")
     dg = ds["dG_mean"]
     sem = ds["dG_sem"]
-    extra = [d for d in dg.dims if d != "b_perp"]
-    sel = {d: (energy_index if d == "energy" else 0) for d in extra}
+    sel = {}
+    for d in dg.dims:
+        if d == "energy":
+            sel[d] = energy_index
+        elif d != axis:
+            sel[d] = int(np.argmin(np.abs(ds[d].values)))
     dg, sem = dg.isel(sel), sem.isel(sel)
-    b = np.asarray(ds["b_perp"].values, float)
+    b = np.asarray(ds[axis].values, float)
     y = np.asarray(dg.values, float)
     s = np.asarray(sem.values, float)
     if quantity == "sheet":
