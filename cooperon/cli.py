@@ -3,6 +3,7 @@
     cooperon run SPEC.toml --out DIR   a virtual experiment: device -> sweep -> fit -> files
     cooperon show SPEC.toml            a device and its regime report, before any compute
     cooperon fit DATA [options]        tau_phi, l_phi, B_phi from a magnetoconductance trace
+    cooperon ab DATA [options]         Aharonov-Bohm period, amplitudes, l_phi of a ring trace
     cooperon demo                      the built-in default experiment
 
 Run ``cooperon COMMAND --help`` for the options of each command.
@@ -161,9 +162,10 @@ def main(argv=None) -> int:
     s.add_argument("--b-max", type=float, default=None, help="largest planned field [T]")
     s.set_defaults(func=cmd_show)
 
-    from . import fitcmd
+    from . import abcmd, fitcmd
 
     fitcmd.add_parser(sub)
+    abcmd.add_parser(sub)
 
     a = p.parse_args(argv)
     try:

@@ -22,6 +22,7 @@ __all__ = [
     "from_dataset",
     "mean_free_path_from_sheet_resistance",
     "read_table",
+    "read_trace",
 ]
 
 G0 = sc.e**2 / sc.h  # [S]
@@ -157,6 +158,7 @@ def read_table(
     width: float | None = None,
     length: float | None = None,
     sigma_col=None,
+    raw: bool = False,
 ) -> MagnetoData:
     """Read a CSV or whitespace table of R(B) or G(B) and return the magnetoconductance.
 
@@ -182,6 +184,9 @@ def read_table(
         a resistance into a sheet conductance (or the reverse).
     sigma_col : str or int, optional
         Column of standard errors, in the data's units (conductances only).
+    raw : bool
+        Return ``(b [T], g [e^2/h], meta)`` without symmetrizing (see
+        :func:`read_trace`).
     """
     columns, data = _read_columns(path)
     ib = _pick(columns, b_col, 0, "field")
@@ -242,7 +247,20 @@ def read_table(
         data_kind=kind,
         quantity=quantity,
     )
+    if raw:
+        return b * FIELD_UNITS[b_unit], g, meta
     return symmetrize(b * FIELD_UNITS[b_unit], g, sig, quantity=quantity, meta=meta)
+
+
+def read_trace(path, **kwargs):
+    """Field [T] and total conductance [e^2/h] of a trace, as measured (no symmetrization).
+
+    Takes the column and unit options of :func:`read_table`; for Aharonov-Bohm
+    analysis, where the oscillating part must not be symmetrized away.
+    """
+    kwargs.setdefault("quantity", "total")
+    b, g, meta = read_table(path, raw=True, **kwargs)
+    return b, g, meta
 
 
 def symmetrize(b, g, sigma=None, *, quantity="sheet", meta=None) -> MagnetoData:

@@ -129,6 +129,7 @@ def experiment(
     tau_phi=None,
     dephasing=None,
     probe_density=None,
+    flux_tube=None,
 ) -> dict:
     """The JSON-ready description of a sweep that identifies its results."""
     energies = np.atleast_1d(np.asarray(energies, dtype=float))
@@ -138,7 +139,12 @@ def experiment(
         device.energy(e)  # validates: open channels, thresholds, lattice constant
     deph = _dephasing_kwargs(tau_phi, dephasing, probe_density)
     device.params(disorder=disorder, **deph)  # validates
+    tube = None
+    if flux_tube is not None:
+        device.params(flux_tube=0.0)  # rings only
+        tube = _axis("flux_tube", flux_tube, "h/e").tolist()
     return {
+        "flux_tube": tube,
         "dephasing": deph,
         "device": device.spec(),
         "b_perp_T": _axis("b_perp", b_perp, "T").tolist(),
@@ -263,13 +269,17 @@ def _compute_task(exp_json: str, i_seed: int, i_energy: int) -> np.ndarray:
     e = dev.energy(exp["energy_meV"][i_energy])
     seed = exp["seeds"][i_seed]
     deph = exp.get("dephasing", {})
+    tubes = exp.get("flux_tube")
+    extra = [{}] if tubes is None else [{"flux_tube": f} for f in tubes]
     plist = [
-        dev.params(b_perp=bp, b_par=bq, disorder=exp["disorder_meV"], seed=seed, **deph)
+        dev.params(b_perp=bp, b_par=bq, disorder=exp["disorder_meV"], seed=seed, **deph, **x)
         for bq in exp["b_par_T"]
         for bp in exp["b_perp_T"]
+        for x in extra
     ]
     g = solver.transmission(e, plist)
-    return np.asarray(g, dtype=float).reshape(len(exp["b_par_T"]), len(exp["b_perp_T"]))
+    shape = (len(exp["b_par_T"]), len(exp["b_perp_T"])) + (() if tubes is None else (len(tubes),))
+    return np.asarray(g, dtype=float).reshape(shape)
 
 
 # -- checkpoints ----------------------------------------------------------------
@@ -422,6 +432,7 @@ def sweep(
     tau_phi: float | None = None,
     dephasing: str | None = None,
     probe_density: float | None = None,
+    flux_tube=None,
 ):
     """Conductance over fields, energies and disorder realizations, as an xarray Dataset.
 
@@ -458,6 +469,9 @@ def sweep(
         The model; default "absorbing" when ``tau_phi`` is given.
     probe_density : float, optional
         Fraction of sites with a Buttiker probe ("probes" only; default 1).
+    flux_tube : array_like, optional
+        Rings only: fluxes through the hole [h/e], sorted increasing; adds the
+        last dimension ``flux_tube`` to the dataset.
 
     Returns
     -------
@@ -477,6 +491,7 @@ def sweep(
         tau_phi=tau_phi,
         dephasing=dephasing,
         probe_density=probe_density,
+        flux_tube=flux_tube,
     )
     _regime_warnings(device, exp)
     exp_json = json.dumps(exp, sort_keys=True)
@@ -489,6 +504,8 @@ def sweep(
         store.open()
     n_s, n_e = len(exp["seeds"]), len(exp["energy_meV"])
     shape = (n_s, n_e, len(exp["b_par_T"]), len(exp["b_perp_T"]))
+    if exp["flux_tube"] is not None:
+        shape += (len(exp["flux_tube"]),)
     g = np.full(shape, np.nan)
     done = store.done() if store else {}
     for (i, j), arr in done.items():
@@ -555,15 +572,24 @@ def _nearest_zero(values):
 
 def _dataset(device, exp, g, elapsed, kind, n_workers, resumed):
     dims = ("realization", "energy", "b_par", "b_perp")
+    tube = exp.get("flux_tube")
+    if tube is not None:
+        dims += ("flux_tube",)
     coords = {
         "realization": ("realization", np.array(exp["seeds"]), {"long_name": "disorder seed"}),
         "energy": ("energy", np.array(exp["energy_meV"]), {"units": "meV"}),
         "b_par": ("b_par", np.array(exp["b_par_T"]), {"units": "T"}),
         "b_perp": ("b_perp", np.array(exp["b_perp_T"]), {"units": "T"}),
     }
+    if tube is not None:
+        coords["flux_tube"] = ("flux_tube", np.array(tube), {"units": "h/e"})
     n = g.shape[0]
     ip, iq = _nearest_zero(exp["b_perp_T"]), _nearest_zero(exp["b_par_T"])
-    dg = g - g[:, :, iq : iq + 1, ip : ip + 1]
+    if tube is None:
+        dg = g - g[:, :, iq : iq + 1, ip : ip + 1]
+    else:
+        it = _nearest_zero(tube)
+        dg = g - g[:, :, iq : iq + 1, ip : ip + 1, it : it + 1]
     ddof = 1 if n > 1 else 0
     unit = {"units": "e^2/h", "spin": "per spin (spinless model)"}
 
