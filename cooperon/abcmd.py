@@ -36,6 +36,12 @@ def add_parser(sub):
     p.add_argument("--order", type=int, default=3, help="polynomial background order")
     p.add_argument("--window-mT", type=float, help="smoothing window [mT] (smooth background)")
     p.add_argument("--compare", help="a cooperon ring dataset (.nc) to show side by side")
+    p.add_argument(
+        "--coherent-ratio",
+        type=float,
+        help="A_1/A_2 of the same ring without dephasing (e.g. simulated): corrects l_phi for "
+        "the escape into the leads",
+    )
     p.add_argument("--json", dest="json_out", help="write the result as JSON here")
     p.add_argument("--figure", help="figure path (default: next to --json, .png)")
     p.set_defaults(func=run)
@@ -82,6 +88,11 @@ def run(a) -> int:
     result = ab.analyze(b, g, radius_guess=radius, source=str(path), **kw)
     print(result.report())
     out = result.to_dict()
+    if a.coherent_ratio is not None:
+        out["l_phi_corrected_nm"] = 1e9 * ab.l_phi_from_harmonics(
+            result.amplitudes[0], result.amplitudes[1], result.radius_m, a.coherent_ratio
+        )
+        print(f"  l_phi (escape-corrected) = {out['l_phi_corrected_nm']:.4g} nm")
     other = None
     if a.compare:
         sb, sg, sr = _dataset_trace(a.compare)
