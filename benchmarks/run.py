@@ -18,7 +18,8 @@ Prints one JSON line per case, measured side by side in this run:
   with fitted exponents, for cooperon and for the reference; a plot goes to
   ``benchmarks/out/scaling.png``.
 
-Usage: ``make bench`` (or ``python benchmarks/run.py --quick``).
+Usage: ``make bench`` (or ``python benchmarks/run.py --quick``, or
+``--only 40x80`` for one throughput case).
 """
 
 from __future__ import annotations
@@ -210,14 +211,20 @@ def scaling(quick):
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="smaller workloads")
+    p.add_argument("--only", help="run only these throughput cases, e.g. 40x80,100x200")
     a = p.parse_args()
     if not NAIVE.exists():
         sys.exit(f"reference workload not found: {NAIVE}")
     cases = [(40, 80, 21, 16, 21, 16), (100, 200, 21, 8, 5, 4)]
     if a.quick:
         cases = [(40, 80, 21, 8, 11, 4)]
+    if a.only:
+        keep = {tuple(int(v) for v in c.split("x")) for c in a.only.split(",")}
+        cases = [c for c in cases if c[:2] in keep]
     for w, length, f, s, nf, ns in cases:
         print(json.dumps(throughput_case(w, length, f, s, nf, ns, dask=not a.quick)), flush=True)
+    if a.only:
+        return
     if not a.quick:
         r = ours(200, 400, 5, 2, "serial", energy=1.01)  # E = 1 t is a channel threshold at W = 200
         print(json.dumps(dict(case="memory", width=200, length=400,

@@ -192,6 +192,16 @@ def _fit(spec, dev, ds, rep):
         data = fits.from_dataset(ds, quantity="total")
         kw = dict(g_s=f["g_s"], width=g.width * a_m, length=g.length * a_m)
         model = fits.Wire(**kw, ell=ell) if f["model"] == "wire" else fits.WireFinite(**kw)
+    elif f["model"] == "finite_film":
+        data = fits.from_dataset(ds, quantity="total")
+        model = fits.FiniteFilm(
+            g_s=f["g_s"],
+            width=g.width * a_m,
+            length=g.length * a_m,
+            alpha=f["alpha"],
+            b_tr=b_tr if f["transport_field"] else None,
+            max_nodes=min(1600, g.width * g.length),  # no finer than the lattice
+        )
     else:  # parallel field on a slab: d^2 = a^2 (N_z^2 - 1)
         if g.thickness < 2:
             raise ValueError("the parallel-field model needs a film of thickness >= 2 layers")

@@ -32,7 +32,7 @@ def add_parser(sub):
     p.add_argument(
         "--model",
         default="hln",
-        choices=["hln", "hln_so", "wire", "wire_finite", "parallel"],
+        choices=["hln", "hln_so", "wire", "wire_finite", "finite_film", "parallel"],
         help="line shape (default hln)",
     )
     p.add_argument("--b-col", help="field column (name or 0-based index; default first)")
@@ -69,7 +69,7 @@ def run(a) -> int:
     from fits import data as fdata
     from fits import lineshapes as ls
 
-    quantity = "total" if a.model in ("wire", "wire_finite") else "sheet"
+    quantity = "total" if a.model in ("wire", "wire_finite", "finite_film") else "sheet"
     nm = 1e-9
     width = None if a.width_nm is None else a.width_nm * nm
     length = None if a.length_nm is None else a.length_nm * nm
@@ -124,7 +124,10 @@ def run(a) -> int:
     else:
         if width is None or length is None:
             raise ValueError(f"the {a.model} model needs --width-nm and --length-nm")
-        model = fits.MODELS[a.model](g_s=g_s, width=width, length=length)
+        if a.model == "finite_film":
+            model = fits.FiniteFilm(g_s=g_s, width=width, length=length, alpha=a.alpha, b_tr=b_tr)
+        else:
+            model = fits.MODELS[a.model](g_s=g_s, width=width, length=length)
     window = None if a.window_mT is None else a.window_mT * 1e-3
     result = model.fit(
         data.b, data.dy, data.sigma, window=window, diffusion=diffusion, source=str(path)

@@ -82,7 +82,7 @@ SCHEMA = {
 }
 
 SHAPES = ("film", "wire", "ring")
-FIT_MODELS = ("hln", "hln_so", "wire", "wire_finite", "parallel", "none")
+FIT_MODELS = ("hln", "hln_so", "wire", "wire_finite", "finite_film", "parallel", "none")
 DEPHASING = ("none", "absorbing", "probes")
 EXECUTORS = ("processes", "serial", "dask")
 

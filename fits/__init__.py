@@ -6,9 +6,9 @@ alike. Line shapes (``fits.lineshapes``) are pure numpy functions; models
 and plot themselves.
 """
 
-from . import lineshapes
+from . import finite, lineshapes
 from .data import MagnetoData, diffusion_from_sheet_resistance, from_dataset, read_table
-from .models import HLN, HLNSpinOrbit, Model, ParallelField, Param, Wire, WireFinite
+from .models import HLN, FiniteFilm, HLNSpinOrbit, Model, ParallelField, Param, Wire, WireFinite
 from .result import FitResult
 
 MODELS = {
@@ -17,11 +17,13 @@ MODELS = {
     "wire": Wire,
     "wire_finite": WireFinite,
     "parallel": ParallelField,
+    "finite_film": FiniteFilm,
 }
 
 __all__ = [
     "HLN",
     "MODELS",
+    "FiniteFilm",
     "FitResult",
     "HLNSpinOrbit",
     "MagnetoData",
@@ -31,6 +33,7 @@ __all__ = [
     "Wire",
     "WireFinite",
     "diffusion_from_sheet_resistance",
+    "finite",
     "from_dataset",
     "lineshapes",
     "read_table",

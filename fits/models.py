@@ -19,7 +19,16 @@ from scipy import optimize
 from . import lineshapes as ls
 from .result import FitResult
 
-__all__ = ["HLN", "HLNSpinOrbit", "Model", "ParallelField", "Param", "Wire", "WireFinite"]
+__all__ = [
+    "HLN",
+    "FiniteFilm",
+    "HLNSpinOrbit",
+    "Model",
+    "ParallelField",
+    "Param",
+    "Wire",
+    "WireFinite",
+]
 
 
 @dataclass(frozen=True)
@@ -213,6 +222,16 @@ class Model:
         all_values = {**values, **{k: float(v) for k, v in self.fixed.items()}}
         all_stderr = {**stderr, **dict.fromkeys(self.fixed, 0.0)}
         warnings = self._diagnose(b, y, sol, lo, hi, values, res, sigma is not None, red, dof)
+        vague = [
+            f"{p.name} (relative error {stderr[p.name] / values[p.name]:.2g})"
+            for p in self.free
+            if p.log and not stderr[p.name] < values[p.name]
+        ]
+        if vague:
+            warnings.append(
+                f"poor fit: {', '.join(vague)} undetermined by these data; widen the field "
+                "range, add realizations, or fix alpha"
+            )
         b_char, b_top = self.scale_field(all_values), float(np.max(np.abs(b)))
         if b_char > b_top:
             msg = (
@@ -305,6 +324,16 @@ def _lphi_from_bphi(values, stderr):
 def _tau(l_phi, l_err, diffusion):
     tau = l_phi**2 / diffusion
     return tau, 2 * tau * l_err / l_phi
+
+
+def _from_l_phi(l_phi, l_err, diffusion):
+    """l_phi [nm], B_phi [T] and (with D) tau_phi [ps] from a fitted l_phi [m]."""
+    b_phi = float(ls.b_from_length(l_phi))
+    out = {"l_phi_nm": (l_phi * 1e9, l_err * 1e9), "b_phi_T": (b_phi, b_phi * 2 * l_err / l_phi)}
+    if diffusion:
+        tau, tau_err = _tau(l_phi, l_err, diffusion)
+        out["tau_phi_ps"] = (tau * 1e12, tau_err * 1e12)
+    return out
 
 
 class HLN(Model):
@@ -450,18 +479,7 @@ class Wire(Model):
         return math.sqrt(3) * ls.HBAR_OVER_E / (self.width * values["l_phi"])
 
     def derived(self, values, stderr, diffusion):
-        l_phi, l_err = values["l_phi"], stderr.get("l_phi", 0.0)
-        out = {
-            "l_phi_nm": (l_phi * 1e9, l_err * 1e9),
-            "b_phi_T": (
-                float(ls.b_from_length(l_phi)),
-                float(ls.b_from_length(l_phi)) * 2 * l_err / l_phi,
-            ),
-        }
-        if diffusion:
-            tau, tau_err = _tau(l_phi, l_err, diffusion)
-            out["tau_phi_ps"] = (tau * 1e12, tau_err * 1e12)
-        return out
+        return _from_l_phi(values["l_phi"], stderr.get("l_phi", 0.0), diffusion)
 
 
 class WireFinite(Wire):
@@ -474,3 +492,74 @@ class WireFinite(Wire):
 
     def shape(self, b, l_phi):
         return ls.wire_finite(b, l_phi, width=self.width, length=self.length, g_s=self.g_s)
+
+
+class FiniteFilm(Model):
+    """A finite W x L device: the Cooperon solved on the rectangle (``fits.finite``).
+
+    Contacts at x = 0 and L absorb, edges at y = 0 and W reflect. Parameters
+    l_phi [m] and alpha; dG in e^2/h for the whole device. It reduces to
+    (W/L) HLN for W, L >> l_phi and to the wire between reservoirs for
+    W << l_phi, and stays valid when l_phi is comparable to the sample.
+
+    Parameters
+    ----------
+    g_s : {1, 2}
+    width, length : float
+        Width W and length L between the contacts [m].
+    alpha : float, optional
+        Fix alpha (1 for WL); free by default.
+    b_tr : float, optional
+        Transport field hbar/(2 e l^2) [T]: the short-path cutoff of HLN, and
+        the default field window B <= B_tr / 2.
+    extension : float
+        Contact extrapolation length z0 [m]: the Cooperon vanishes z0 beyond
+        each contact; (pi/4) l for an ideal contact in 2D, or measured from
+        the Drude intercept, 1/G = (L + 2 z0)/(sigma W). Default 0.
+    max_nodes : int
+        Size of the grid on which the Cooperon is solved (spacing about
+        sqrt(W L / max_nodes); it must stay well below l_phi).
+    """
+
+    name = "finite_film"
+    quantity = "total"
+
+    def __init__(
+        self,
+        *,
+        g_s: int,
+        width: float,
+        length: float,
+        alpha: float | None = None,
+        b_tr: float | None = None,
+        extension: float = 0.0,
+        max_nodes: int = 1600,
+    ):
+        from .finite import CooperonSpectrum
+
+        self.spectrum = CooperonSpectrum(width, length, extension=extension, max_nodes=max_nodes)
+        self.width, self.length, self.b_tr = float(width), float(length), b_tr
+        # l_phi below two grid spacings is not resolved
+        self.params = (
+            Param("l_phi", "m", 2 * self.spectrum.spacing, 1e3 * max(width, length), log=True),
+            Param("alpha", "", -1.0, 1.5),
+        )
+        super().__init__(g_s=g_s, fixed=None if alpha is None else {"alpha": alpha})
+
+    def shape(self, b, l_phi, alpha):
+        from .finite import finite_film
+
+        return finite_film(b, l_phi, alpha, spectrum=self.spectrum, g_s=self.g_s, b_tr=self.b_tr)
+
+    def validity_bmax(self):
+        return None if self.b_tr is None else 0.5 * self.b_tr
+
+    def _guess_grid(self, b):
+        p = self.params[0]
+        return np.exp(np.linspace(math.log(p.lower), math.log(min(p.upper, 20 * self.length)), 60))
+
+    def scale_field(self, values):
+        return float(ls.b_from_length(values["l_phi"]))
+
+    def derived(self, values, stderr, diffusion):
+        return _from_l_phi(values["l_phi"], stderr.get("l_phi", 0.0), diffusion)

@@ -142,3 +142,14 @@ def test_cli_spec_error_is_one_line(tmp_path):
                    "device.width_um=3")  # fmt: skip
     assert run.returncode == 2
     assert "did you mean 'width_nm'" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_film_example_with_the_finite_device_model(tmp_path):
+    sets = ["sweep.realizations=3", *SMALL["film_wl.toml"], "fit.model='finite_film'"]
+    out = tmp_path / "out"
+    args = [a for s in sets for a in ("--set", s)]
+    run = cooperon("run", str(EXAMPLES[0]), "--out", str(out), "--no-progress", *args)
+    assert run.returncode == 0, run.stdout + run.stderr
+    res = json.loads((out / "fit.json").read_text())
+    assert res["model"] == "finite_film"
+    assert res["l_phi_nm"] > 0 and res["tau_phi_ps"] > 0

@@ -93,7 +93,13 @@ def test_same_numbers_serial_processes_dask():
         with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                           dashboard_address=None) as cluster, Client(cluster) as client:  # fmt: skip
             dask = transport.sweep(_film(), executor=client, **SWEEP)
+            # field in the leads: one self-energy per field, prepared on the workers
+            leads = devices.film(12, 20, field_in_leads=True)
+            dask_leads = transport.sweep(leads, executor=client, **SWEEP)
     assert np.array_equal(serial.G.values, dask.G.values)
+    serial_leads = transport.sweep(leads, executor="serial", **SWEEP)
+    assert np.array_equal(serial_leads.G.values, dask_leads.G.values)
+    assert not np.array_equal(serial_leads.G.values, serial.G.values)
     assert dask.attrs["executor"] == "dask" and procs.attrs["executor"] == "processes"
 
 

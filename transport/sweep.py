@@ -209,11 +209,12 @@ def _register(exp_json, solver):
     _SOLVERS[exp_json] = solver
 
 
-def _prepare(device, exp, exp_json, pool_factory=None):
+def _prepare(device, exp, exp_json, parallel=None):
     """Build the solver once here and compute every lead self-energy the sweep needs.
 
-    With ``pool_factory`` (local forked processes) the self-energies, one per
-    (energy, field) when the field enters the leads, are computed in parallel.
+    ``parallel`` = (n, map) computes the self-energies, one per (energy, field)
+    when the field enters the leads, in n chunks with ``map(fn, *iterables)``
+    (a forked process pool, or Dask workers) instead of serially here.
     """
     from .solver import Solver
 
@@ -223,14 +224,13 @@ def _prepare(device, exp, exp_json, pool_factory=None):
     if device.field_in_leads:
         fields = [(bp, bq) for bq in exp["b_par_T"] for bp in exp["b_perp_T"]]
     jobs = [(device.energy(e), bp, bq) for e in exp["energy_meV"] for bp, bq in fields]
-    if pool_factory is not None and len(jobs) > 1:
-        with pool_factory() as pool:
-            n = pool._max_workers
-            chunks = [jobs[k::n] for k in range(n)]
-            for done in pool.map(_selfenergy_job, [exp_json] * n, chunks):
-                for (et, bp, bq), value in done:
-                    key = solver.lead_key(et, device.params(b_perp=bp, b_par=bq))
-                    solver._sigma[key] = value
+    if parallel is not None and len(jobs) > 1:
+        n, map_ = parallel
+        chunks = [jobs[k::n] for k in range(n) if jobs[k::n]]
+        for done in map_(_selfenergy_job, [exp_json] * len(chunks), chunks):
+            for (et, bp, bq), value in done:
+                key = solver.lead_key(et, device.params(b_perp=bp, b_par=bq))
+                solver._sigma[key] = value
     else:
         for et, bp, bq in jobs:
             solver.selfenergies(et, device.params(b_perp=bp, b_par=bq))
@@ -255,8 +255,8 @@ def compute_task(exp_json: str, i_seed: int, i_energy: int, solver=None) -> np.n
     from threadpoolctl import threadpool_limits
 
     _tune_malloc()
-    if solver is not None and exp_json not in _SOLVERS:
-        _register(exp_json, solver)
+    if solver is not None and _SOLVERS.get(exp_json) is not solver:
+        _register(exp_json, solver)  # replaces one built here for self-energy jobs
 
     with threadpool_limits(limits=1, user_api="blas"):
         return _compute_task(exp_json, i_seed, i_energy)
@@ -369,13 +369,15 @@ def _is_local_pool(executor, workers):
     return (executor is None and workers != 1) or executor == "processes"
 
 
-def _run_tasks(exp_json, todo, executor, workers, on_result, progress_bar):
+def _run_tasks(exp_json, todo, executor, workers, on_result, progress_bar, client=None):
+    if not todo:
+        return "none (all tasks checkpointed)", 0
     if executor == "serial" or (executor is None and workers == 1):
         for i, j in todo:
             on_result(i, j, compute_task(exp_json, i, j))
             progress_bar.update()
         return "serial", 1
-    if _is_local_pool(executor, workers):
+    if client is None:
         with _local_pool_factory(workers)() as pool:
             n = pool._max_workers
             futs = {pool.submit(compute_task, exp_json, i, j): (i, j) for i, j in todo}
@@ -384,25 +386,43 @@ def _run_tasks(exp_json, todo, executor, workers, on_result, progress_bar):
                 on_result(i, j, f.result())
                 progress_bar.update()
         return "processes", n
-    # Dask: a distributed.Client or a scheduler address
-    from distributed import Client
     from distributed import as_completed as dask_completed
 
-    client = executor if isinstance(executor, Client) else Client(executor)
-    try:
-        # the prepared solver (device, lead self-energies) goes to every worker once
-        shared = client.scatter(_SOLVERS[exp_json], broadcast=True, hash=False)
-        futs = [client.submit(compute_task, exp_json, i, j, shared, pure=False) for i, j in todo]
-        index = {f.key: ij for f, ij in zip(futs, todo)}
-        for f in dask_completed(futs):
-            i, j = index[f.key]
-            on_result(i, j, f.result())
-            progress_bar.update()
-        n = len(client.scheduler_info()["workers"])
-    finally:
-        if client is not executor:
-            client.close()
-    return "dask", n
+    # the prepared solver (device, lead self-energies) goes to every worker once
+    shared = client.scatter(_SOLVERS[exp_json], broadcast=True, hash=False)
+    futs = [client.submit(compute_task, exp_json, i, j, shared, pure=False) for i, j in todo]
+    index = {f.key: ij for f, ij in zip(futs, todo)}
+    for f in dask_completed(futs):
+        i, j = index[f.key]
+        on_result(i, j, f.result())
+        progress_bar.update()
+    return "dask", len(client.scheduler_info()["workers"])
+
+
+def _dask_client(executor):
+    """(client, owned) for a Dask executor (a Client or a scheduler address), else (None, False)."""
+    if executor is None or executor in ("serial", "processes"):
+        return None, False
+    from distributed import Client
+
+    if isinstance(executor, Client):
+        return executor, False
+    if isinstance(executor, str):
+        return Client(executor), True
+    raise TypeError(
+        f"executor must be None, 'serial', 'processes', a distributed.Client or a scheduler "
+        f"address, got {executor!r}"
+    )
+
+
+def _prepare_parallel(client):
+    """(n, map) for _prepare on the workers of a Dask client."""
+    n = max(1, len(client.scheduler_info()["workers"]))
+
+    def dask_map(fn, *iterables):
+        return client.gather(client.map(fn, *iterables, pure=False))
+
+    return n, dask_map
 
 
 class _NoBar:
@@ -526,13 +546,21 @@ def sweep(
     else:
         bar = _NoBar()
     t0 = time.perf_counter()
-    if todo:
-        local = _is_local_pool(executor, workers)
-        _prepare(device, exp, exp_json, _local_pool_factory(workers) if local else None)
+    client, owned = _dask_client(executor)
     try:
-        kind, n_workers = _run_tasks(exp_json, todo, executor, workers, on_result, bar)
+        if todo:
+            if client is not None:
+                _prepare(device, exp, exp_json, _prepare_parallel(client))
+            elif _is_local_pool(executor, workers):
+                with _local_pool_factory(workers)() as pool:
+                    _prepare(device, exp, exp_json, (pool._max_workers, pool.map))
+            else:
+                _prepare(device, exp, exp_json)
+        kind, n_workers = _run_tasks(exp_json, todo, executor, workers, on_result, bar, client)
     finally:
         bar.close()
+        if owned:
+            client.close()
     elapsed = time.perf_counter() - t0
     ds = _dataset(device, exp, g, elapsed, kind, n_workers, resumed=len(done))
     if store:

@@ -1,0 +1,106 @@
+"""The finite-device Cooperon model (fits.finite): closed-form limits and a round trip.
+
+The normalisation dG = -(2 g_s / L^2) sum_n 1/(lambda_n + l_phi^-2) is pinned
+by the wire between reservoirs (Texier-Montambaux, exact for W << l_phi); the
+large-film limit (W/L) x HLN is checked by extrapolation in `make validate`.
+"""
+
+import numpy as np
+import pytest
+
+import fits
+from fits import lineshapes as ls
+from fits.finite import CooperonSpectrum, finite_film
+
+K = 3.5  # pull bound for round trips
+
+
+def test_zero_field_spectrum_is_the_discrete_dirichlet_neumann_laplacian():
+    sp = CooperonSpectrum(300e-9, 500e-9, max_nodes=300)
+    nx, ny, hx, hy = sp.nx, sp.ny, sp.hx, sp.hy
+    n = np.arange(1, nx)[:, None]
+    m = np.arange(ny)[None, :]
+    exact = (2 - 2 * np.cos(np.pi * n / nx)) / hx**2 + (2 - 2 * np.cos(np.pi * m / ny)) / hy**2
+    np.testing.assert_allclose(sp.eigenvalues(0.0), np.sort(exact.ravel()), rtol=1e-10)
+    # the lowest modes approach the continuum (pi n / L)^2 + (pi m / W)^2
+    assert sp.eigenvalues(0.0)[0] == pytest.approx((np.pi / 500e-9) ** 2, rel=0.01)
+
+
+def test_field_raises_the_spectrum_and_is_even():
+    sp = CooperonSpectrum(400e-9, 400e-9, max_nodes=400)
+    e0, e1 = sp.eigenvalues(0.0), sp.eigenvalues(0.05)
+    assert e1[0] > e0[0]  # diamagnetic: the lowest Cooperon mode rises
+    np.testing.assert_allclose(np.linalg.eigvalsh(sp.operator(-0.05)), e1, rtol=1e-12)
+    h = sp.operator(0.05)
+    np.testing.assert_allclose(h, h.conj().T, atol=0)
+
+
+def test_narrow_wire_limit_is_texier_montambaux():
+    # W << l_phi: only the transverse zero mode, with l_B = sqrt(3) hbar/(e W B)
+    w, length, l_phi = 40e-9, 2e-6, 400e-9
+    sp = CooperonSpectrum(w, length, max_nodes=1000)
+    b = np.linspace(0.05, 0.3, 6)
+    got = finite_film(b, l_phi, spectrum=sp, g_s=1)
+    want = ls.wire_finite(b, l_phi, width=w, length=length, g_s=1)
+    np.testing.assert_allclose(got, want, rtol=0.02)
+    # g_s and alpha are plain factors
+    np.testing.assert_allclose(finite_film(b, l_phi, 0.5, spectrum=sp, g_s=2), got, rtol=1e-12)
+
+
+def test_transport_field_term_matches_hln_form():
+    # with B_tr the model subtracts the same sum at l_tr^-2 = 4 e B_tr / hbar:
+    # the difference to the model without it is that sum alone, as in HLN
+    sp = CooperonSpectrum(300e-9, 300e-9, max_nodes=400)
+    b = np.array([0.0, 0.02, 0.05])
+    b_tr = 0.5
+    with_tr = finite_film(b, 60e-9, spectrum=sp, g_s=1, b_tr=b_tr)
+    without = finite_film(b, 60e-9, spectrum=sp, g_s=1)
+    l_tr = float(ls.length_from_b(b_tr))
+    cutoff = finite_film(b, l_tr, spectrum=sp, g_s=1)
+    np.testing.assert_allclose(with_tr, without - cutoff, rtol=1e-12, atol=1e-15)
+
+
+def test_grid_too_coarse_for_the_field_is_an_error():
+    sp = CooperonSpectrum(2e-6, 2e-6, max_nodes=100)
+    with pytest.raises(ValueError, match="raise max_nodes or narrow the field window"):
+        sp.eigenvalues(1.0)
+    with pytest.raises(ValueError, match="width > 0 and length > 0"):
+        CooperonSpectrum(-1e-9, 1e-6)
+
+
+def test_finite_film_round_trip():
+    rng = np.random.default_rng(4)
+    w, length, l_phi = 250e-9, 250e-9, 80e-9
+    m = fits.FiniteFilm(g_s=1, width=w, length=length, max_nodes=400)
+    b = np.linspace(0, 0.15, 13)
+    noise = 2e-3
+    y = m(b, l_phi=l_phi, alpha=1.0) + rng.normal(0, noise, b.size)
+    r = m.fit(b, y, sigma=noise, diffusion=0.01)
+    assert abs(r.values["l_phi"] - l_phi) < K * r.stderr["l_phi"]
+    assert abs(r.values["alpha"] - 1.0) < K * r.stderr["alpha"]
+    tau = r.derived["tau_phi_ps"]
+    assert tau[0] == pytest.approx(r.values["l_phi"] ** 2 / 0.01 * 1e12, rel=1e-12)
+
+
+def test_finite_film_sees_the_contacts():
+    # l_phi comparable to L: the contacts cut the long paths, so the finite
+    # device shows less WL than (W/L) x HLN, and the model fits a larger
+    # l_phi than HLN would to the same curve
+    w = length = 250e-9
+    l_phi = 100e-9
+    m = fits.FiniteFilm(g_s=1, width=w, length=length, alpha=1.0, max_nodes=400)
+    b = np.linspace(0, 0.15, 13)
+    y = m(b, l_phi=l_phi)
+    hln = ls.hln(b, float(ls.b_from_length(l_phi)), 1.0, g_s=1) * w / length
+    assert np.all(y[1:] < 0.8 * hln[1:])
+    r = fits.HLN(g_s=1, alpha=1.0).fit(b, y * length / w)
+    assert r.derived["l_phi_nm"][0] < 0.8 * l_phi * 1e9
+
+
+def test_many_fields_are_interpolated_accurately():
+    sp = CooperonSpectrum(250e-9, 250e-9, max_nodes=400)
+    b = np.linspace(-0.15, 0.15, 301)  # a measured trace or a plot
+    fine = finite_film(b, 60e-9, spectrum=sp, g_s=1, b_tr=0.4)
+    exact = finite_film(b[::20], 60e-9, spectrum=sp, g_s=1, b_tr=0.4)  # < MAX_FIELDS fields
+    np.testing.assert_allclose(fine[::20], exact, rtol=1e-3, atol=1e-6)
+    np.testing.assert_allclose(fine, fine[::-1], rtol=1e-12, atol=1e-15)  # even in B
