@@ -104,3 +104,30 @@ def test_many_fields_are_interpolated_accurately():
     exact = finite_film(b[::20], 60e-9, spectrum=sp, g_s=1, b_tr=0.4)  # < MAX_FIELDS fields
     np.testing.assert_allclose(fine[::20], exact, rtol=1e-3, atol=1e-6)
     np.testing.assert_allclose(fine, fine[::-1], rtol=1e-12, atol=1e-15)  # even in B
+
+
+def test_contact_extension_moves_the_absorbing_boundaries_only():
+    # z0 beyond each contact: at zero field the Dirichlet Laplacian of L + 2 z0 ...
+    length, z0 = 400e-9, 30e-9
+    sp = CooperonSpectrum(200e-9, length, extension=z0, max_nodes=600)
+    assert sp.diffusive_length == length + 2 * z0
+    nx, ny, hx, hy = sp.nx, sp.ny, sp.hx, sp.hy
+    n = np.arange(1, nx)[:, None]
+    m = np.arange(ny)[None, :]
+    exact = (2 - 2 * np.cos(np.pi * n / nx)) / hx**2 + (2 - 2 * np.cos(np.pi * m / ny)) / hy**2
+    np.testing.assert_allclose(sp.eigenvalues(0.0), np.sort(exact.ravel()), rtol=1e-10)
+    # ... and the field only on the sample: the x-link phases of the top row minus
+    # those of the bottom row add up to the flux (charge 2e) of the W x L region
+    b = 0.02
+    ab = sp.banded(b)
+    nxi = nx - 1
+    sx, sy = (1, nxi) if ny > nxi else (ny, 1)
+    row = lambda j: [np.angle(-ab[sx, i * sx + j * sy]) for i in range(nxi - 1)]  # noqa: E731
+    flux = np.sum(row(0)) - np.sum(row(ny - 1))
+    assert flux == pytest.approx(2 * b * (ny - 1) * hy * length / ls.HBAR_OVER_E, rel=1e-10)
+    # the extension lengthens the diffusion: a larger WL correction at the same l_phi
+    plain = finite_film([0.05], 100e-9, spectrum=CooperonSpectrum(200e-9, length, max_nodes=600),
+                        g_s=1)  # fmt: skip
+    assert finite_film([0.05], 100e-9, spectrum=sp, g_s=1)[0] > plain[0]
+    with pytest.raises(ValueError, match="extension z0 must be >= 0"):
+        CooperonSpectrum(200e-9, length, extension=-1e-9)

@@ -392,9 +392,9 @@ def _run_tasks(exp_json, todo, executor, workers, on_result, progress_bar, clien
     shared = client.scatter(_SOLVERS[exp_json], broadcast=True, hash=False)
     futs = [client.submit(compute_task, exp_json, i, j, shared, pure=False) for i, j in todo]
     index = {f.key: ij for f, ij in zip(futs, todo)}
-    for f in dask_completed(futs):
+    for f, result in dask_completed(futs, with_results=True):  # results fetched as they finish
         i, j = index[f.key]
-        on_result(i, j, f.result())
+        on_result(i, j, result)
         progress_bar.update()
     return "dask", len(client.scheduler_info()["workers"])
 
