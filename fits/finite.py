@@ -32,7 +32,7 @@ its B_tr term.
 The operator is discretised on a grid of spacing h (magnetic phases on the
 links, Landau gauge A = -B y x_hat); it needs h well below l_phi, l_B and
 the sample size. The eigenvalues depend only on B: they are computed once
-per field (dense, a few 1000 nodes) and cached, so a fit over l_phi costs
+per field (banded Hermitian eigensolver, a few 1000 nodes) and cached, so a fit over l_phi costs
 no more than HLN.
 """
 
