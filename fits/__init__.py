@@ -8,7 +8,17 @@ and plot themselves.
 
 from . import finite, lineshapes
 from .data import MagnetoData, diffusion_from_sheet_resistance, from_dataset, read_table
-from .models import HLN, FiniteFilm, HLNSpinOrbit, Model, ParallelField, Param, Wire, WireFinite
+from .models import (
+    HLN,
+    FiniteFilm,
+    FiniteFilmParallel,
+    HLNSpinOrbit,
+    Model,
+    ParallelField,
+    Param,
+    Wire,
+    WireFinite,
+)
 from .result import FitResult
 
 MODELS = {
@@ -18,12 +28,14 @@ MODELS = {
     "wire_finite": WireFinite,
     "parallel": ParallelField,
     "finite_film": FiniteFilm,
+    "finite_parallel": FiniteFilmParallel,
 }
 
 __all__ = [
     "HLN",
     "MODELS",
     "FiniteFilm",
+    "FiniteFilmParallel",
     "FitResult",
     "HLNSpinOrbit",
     "MagnetoData",

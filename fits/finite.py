@@ -196,3 +196,29 @@ def finite_film(b, l_phi, alpha=1.0, *, spectrum: CooperonSpectrum, g_s, b_tr=No
         grid, [dg(x) - g0 for x in grid], bc_type=((1, 0.0), "not-a-knot")
     )
     return spline(mag).reshape(b.shape)
+
+
+def finite_film_parallel(b, l_phi, alpha=1.0, *, spectrum: CooperonSpectrum, g_s, thickness):
+    """G(B||) - G(0) [e^2/h] of a finite W x L film of thickness d in an in-plane field.
+
+    The in-plane field adds a uniform mass to the Cooperon,
+    l_B||^-2 = (e d B / hbar)^2 / 3 (l << d << l_phi; a lattice slab of N_z
+    layers has d = a sqrt(N_z^2 - 1)), so on the device at zero
+    perpendicular field
+
+        dG(B) = -(2 g_s alpha / L^2) sum_n [1/(lambda_n + l_phi^-2 + l_B||^-2)
+                                            - 1/(lambda_n + l_phi^-2)].
+
+    For W, L >> l_phi it tends to (W/L) alpha (g_s/2)(1/pi) ln(1 + (B/B*)^2),
+    B* = sqrt(3) hbar/(e d l_phi) (``lineshapes.parallel_field``).
+    """
+    if not thickness > 0:
+        raise ValueError(f"film thickness must be > 0 m, got {thickness}")
+    b = np.asarray(b, dtype=float)
+    lam = spectrum.eigenvalues(0.0)
+    m_phi = 1.0 / l_phi**2
+    m_b = (thickness * b.ravel() / HBAR_OVER_E) ** 2 / 3.0
+    t = np.sum(1.0 / (lam[None, :] + m_phi + m_b[:, None]), axis=1)
+    t0 = np.sum(1.0 / (lam + m_phi))
+    pref = -2 * g_s * alpha / spectrum.diffusive_length**2
+    return (pref * (t - t0)).reshape(b.shape)

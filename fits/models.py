@@ -22,6 +22,7 @@ from .result import FitResult
 __all__ = [
     "HLN",
     "FiniteFilm",
+    "FiniteFilmParallel",
     "HLNSpinOrbit",
     "Model",
     "ParallelField",
@@ -563,3 +564,63 @@ class FiniteFilm(Model):
 
     def derived(self, values, stderr, diffusion):
         return _from_l_phi(values["l_phi"], stderr.get("l_phi", 0.0), diffusion)
+
+
+class FiniteFilmParallel(FiniteFilm):
+    """A finite W x L film of thickness d in an in-plane field (``fits.finite``).
+
+    The in-plane field adds the uniform Cooperon mass (e d B / hbar)^2 / 3
+    (l << d << l_phi) on the device of :class:`FiniteFilm` at zero
+    perpendicular field; for W, L >> l_phi it is (W/L) times
+    :class:`ParallelField`. Parameters l_phi [m] and alpha; dG in e^2/h for
+    the whole device; fit against ``b_par`` [T].
+
+    Parameters
+    ----------
+    g_s : {1, 2}
+    width, length : float
+        Width W and length L between the contacts [m].
+    thickness : float
+        Film thickness d [m] (a lattice slab of N_z layers: a sqrt(N_z^2 - 1)).
+    alpha, extension, max_nodes
+        As for :class:`FiniteFilm`.
+    """
+
+    name = "finite_parallel"
+
+    def __init__(
+        self,
+        *,
+        g_s: int,
+        width: float,
+        length: float,
+        thickness: float,
+        alpha: float | None = None,
+        extension: float = 0.0,
+        max_nodes: int = 1600,
+    ):
+        if not thickness > 0:
+            raise ValueError(f"film thickness must be > 0 m, got {thickness}")
+        super().__init__(g_s=g_s, width=width, length=length, alpha=alpha,
+                         extension=extension, max_nodes=max_nodes)  # fmt: skip
+        self.thickness = float(thickness)
+
+    def shape(self, b, l_phi, alpha):
+        from .finite import finite_film_parallel
+
+        return finite_film_parallel(b, l_phi, alpha, spectrum=self.spectrum, g_s=self.g_s,
+                                    thickness=self.thickness)  # fmt: skip
+
+    def validity_bmax(self):
+        return None
+
+    def scale_field(self, values):
+        # B* = sqrt(3) hbar / (e d l_phi): the in-plane field with l_B|| = l_phi
+        return math.sqrt(3) * ls.HBAR_OVER_E / (self.thickness * values["l_phi"])
+
+    def derived(self, values, stderr, diffusion):
+        out = super().derived(values, stderr, diffusion)
+        l_phi, l_err = values["l_phi"], stderr.get("l_phi", 0.0)
+        b_star = self.scale_field(values)
+        out["b_star_T"] = (b_star, b_star * l_err / l_phi)
+        return out

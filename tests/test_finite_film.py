@@ -10,7 +10,7 @@ import pytest
 
 import fits
 from fits import lineshapes as ls
-from fits.finite import CooperonSpectrum, finite_film
+from fits.finite import CooperonSpectrum, finite_film, finite_film_parallel
 
 K = 3.5  # pull bound for round trips
 
@@ -131,3 +131,35 @@ def test_contact_extension_moves_the_absorbing_boundaries_only():
     assert finite_film([0.05], 100e-9, spectrum=sp, g_s=1)[0] > plain[0]
     with pytest.raises(ValueError, match="extension z0 must be >= 0"):
         CooperonSpectrum(200e-9, length, extension=-1e-9)
+
+
+# -- in-plane field: a uniform Cooperon mass (e d B / hbar)^2 / 3 ---------------------------
+
+
+def test_parallel_field_narrow_wire_is_texier_montambaux_with_width_d():
+    # the in-plane mass equals the perpendicular one of a wire of width d, so
+    # on a narrow device the two closed forms coincide (transverse zero mode)
+    w, length, l_phi, d = 40e-9, 2e-6, 400e-9, 10e-9
+    sp = CooperonSpectrum(w, length, max_nodes=1000)
+    b = np.linspace(0.5, 4.0, 6)
+    got = finite_film_parallel(b, l_phi, spectrum=sp, g_s=1, thickness=d)
+    want = ls.wire_finite(b, l_phi, width=d, length=length, g_s=1)
+    np.testing.assert_allclose(got, want, rtol=0.02)
+    assert finite_film_parallel(np.array([0.0]), l_phi, spectrum=sp, g_s=1, thickness=d)[0] == 0
+
+
+def test_finite_parallel_round_trip_and_b_star():
+    rng = np.random.default_rng(7)
+    w, length, l_phi, d = 250e-9, 250e-9, 80e-9, 12e-9
+    m = fits.FiniteFilmParallel(g_s=1, width=w, length=length, thickness=d, max_nodes=400)
+    b = np.linspace(0, 3.0, 13)
+    noise = 2e-3
+    y = m(b, l_phi=l_phi, alpha=1.0) + rng.normal(0, noise, b.size)
+    r = m.fit(b, y, sigma=noise, diffusion=0.01)
+    assert abs(r.values["l_phi"] - l_phi) < K * r.stderr["l_phi"]
+    assert abs(r.values["alpha"] - 1.0) < K * r.stderr["alpha"]
+    b_star, _ = r.derived["b_star_T"]
+    assert b_star == pytest.approx(np.sqrt(3) * ls.HBAR_OVER_E / (d * r.values["l_phi"]))
+    assert fits.MODELS["finite_parallel"] is fits.FiniteFilmParallel
+    with pytest.raises(ValueError, match="thickness must be > 0"):
+        fits.FiniteFilmParallel(g_s=1, width=w, length=length, thickness=0.0)
