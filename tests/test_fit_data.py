@@ -129,4 +129,12 @@ def test_cli_fit_bad_input_is_one_line(tmp_path):
 
 
 def test_models_registry():
-    assert set(fits.MODELS) == {"hln", "hln_so", "wire", "wire_finite", "parallel", "finite_film"}
+    assert set(fits.MODELS) == {
+        "hln",
+        "hln_so",
+        "wire",
+        "wire_finite",
+        "parallel",
+        "finite_film",
+        "finite_parallel",
+    }
