@@ -68,16 +68,19 @@ def test_grid_too_coarse_for_the_field_is_an_error():
         CooperonSpectrum(-1e-9, 1e-6)
 
 
-def test_finite_film_round_trip():
-    rng = np.random.default_rng(4)
-    w, length, l_phi = 250e-9, 250e-9, 80e-9
-    m = fits.FiniteFilm(g_s=1, width=w, length=length, max_nodes=400)
-    b = np.linspace(0, 0.15, 13)
-    noise = 2e-3
-    y = m(b, l_phi=l_phi, alpha=1.0) + rng.normal(0, noise, b.size)
-    r = m.fit(b, y, sigma=noise, diffusion=0.01)
+def _round_trip(model, b, l_phi, seed, noise=2e-3):
+    """Fit the model to its own curve plus Gaussian noise; l_phi and alpha within K errors."""
+    rng = np.random.default_rng(seed)
+    y = model(b, l_phi=l_phi, alpha=1.0) + rng.normal(0, noise, b.size)
+    r = model.fit(b, y, sigma=noise, diffusion=0.01)
     assert abs(r.values["l_phi"] - l_phi) < K * r.stderr["l_phi"]
     assert abs(r.values["alpha"] - 1.0) < K * r.stderr["alpha"]
+    return r
+
+
+def test_finite_film_round_trip():
+    m = fits.FiniteFilm(g_s=1, width=250e-9, length=250e-9, max_nodes=400)
+    r = _round_trip(m, np.linspace(0, 0.15, 13), 80e-9, seed=4)
     tau = r.derived["tau_phi_ps"]
     assert tau[0] == pytest.approx(r.values["l_phi"] ** 2 / 0.01 * 1e12, rel=1e-12)
 
@@ -149,15 +152,9 @@ def test_parallel_field_narrow_wire_is_texier_montambaux_with_width_d():
 
 
 def test_finite_parallel_round_trip_and_b_star():
-    rng = np.random.default_rng(7)
-    w, length, l_phi, d = 250e-9, 250e-9, 80e-9, 12e-9
+    w, length, d = 250e-9, 250e-9, 12e-9
     m = fits.FiniteFilmParallel(g_s=1, width=w, length=length, thickness=d, max_nodes=400)
-    b = np.linspace(0, 3.0, 13)
-    noise = 2e-3
-    y = m(b, l_phi=l_phi, alpha=1.0) + rng.normal(0, noise, b.size)
-    r = m.fit(b, y, sigma=noise, diffusion=0.01)
-    assert abs(r.values["l_phi"] - l_phi) < K * r.stderr["l_phi"]
-    assert abs(r.values["alpha"] - 1.0) < K * r.stderr["alpha"]
+    r = _round_trip(m, np.linspace(0, 3.0, 13), 80e-9, seed=7)
     b_star, _ = r.derived["b_star_T"]
     assert b_star == pytest.approx(np.sqrt(3) * ls.HBAR_OVER_E / (d * r.values["l_phi"]))
     assert fits.MODELS["finite_parallel"] is fits.FiniteFilmParallel

@@ -150,13 +150,11 @@ def test_closed_loop_tau_phi_film():
               f"{r['hln_tau_ps']:6.3g} +- {r['hln_tau_err_ps']:<5.2g} ({r['hln_alpha']:.2f})   "
               f"{r['hln_a1_tau_ps']:6.3g} +- {r['hln_a1_tau_err_ps']:<5.2g}   "
               f"{r['finite_tau_ps']:6.3g} +- {r['finite_tau_err_ps']:<5.2g}")  # fmt: skip
-    tin = np.array(TAU_IN)
-    fitted = {m: (np.array([r[f"{m}_tau_ps"] for r in rows]),
-                  np.array([r[f"{m}_tau_err_ps"] for r in rows])) for m in models}  # fmt: skip
-    _closed_loop_figure(tin, fitted, ("HLN", "HLN, alpha = 1", "finite device, alpha = 1"),
+    fitted = _fitted(rows, models)
+    _closed_loop_figure(TAU_IN, fitted, ("HLN", "HLN, alpha = 1", "finite device, alpha = 1"),
                         "closed loop, 50 x 50 film, probes", "closed_loop_film.png")  # fmt: skip
-    oks = _closed_loop_checks("closed_loop", tin, fitted, "finite", "HLN outside L >> l_phi")
-    assert all(oks)
+    assert all(_closed_loop_checks("closed_loop", TAU_IN, fitted, "finite",
+                                   "HLN outside L >> l_phi"))  # fmt: skip
 
 
 def test_finite_film_model_tends_to_hln():
@@ -243,14 +241,18 @@ def test_closed_loop_tau_phi_wire():
               f"{r['wire_finite_tau_ps']:7.4g} +- {r['wire_finite_tau_err_ps']:<6.2g}  "
               f"{r['wire_tau_ps']:7.4g} +- {r['wire_tau_err_ps']:<6.2g}  "
               f"{r['finite_tau_ps']:7.4g} +- {r['finite_tau_err_ps']:<6.2g}")  # fmt: skip
-    tin = np.array(TAU_WIRE)
-    fitted = {m: (np.array([r[f"{m}_tau_ps"] for r in rows]),
-                  np.array([r[f"{m}_tau_err_ps"] for r in rows])) for m in models}  # fmt: skip
-    _closed_loop_figure(tin, fitted, ("wire between reservoirs", "wire, L >> l_phi",
-                                      "finite device, alpha = 1"),
+    fitted = _fitted(rows, models)
+    _closed_loop_figure(TAU_WIRE, fitted, ("wire between reservoirs", "wire, L >> l_phi",
+                                           "finite device, alpha = 1"),
                         f"closed loop, {W_WIRE} x {L_WIRE} wire, probes", "closed_loop_wire.png")  # fmt: skip
-    oks = _closed_loop_checks("closed_loop_wire", tin, fitted, "wire_finite", "information")
-    assert all(oks)
+    assert all(_closed_loop_checks("closed_loop_wire", TAU_WIRE, fitted, "wire_finite",
+                                   "information"))  # fmt: skip
+
+
+def _fitted(rows, models):
+    """{model: (fitted tau_phi, error)} [ps] over the rows of a closed loop."""
+    return {m: (np.array([r[f"{m}_tau_ps"] for r in rows]),
+                np.array([r[f"{m}_tau_err_ps"] for r in rows])) for m in models}  # fmt: skip
 
 
 def _closed_loop_checks(prefix, tin, fitted, checked, why_info):
@@ -259,6 +261,7 @@ def _closed_loop_checks(prefix, tin, fitted, checked, why_info):
     Reported (and returned) for the model ``checked``; printed as information
     for the others, with ``why_info``.
     """
+    tin = np.asarray(tin, float)
     oks = []
     for m, (tfit, terr) in fitted.items():
         coef, cov = np.polyfit(np.log(tin), np.log(tfit), 1, w=tfit / terr, cov="unscaled")
@@ -285,6 +288,7 @@ def _closed_loop_figure(tin, fitted, labels, title, filename):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    tin = np.asarray(tin, float)
     fig, ax = plt.subplots(figsize=(4.8, 4.2))
     for (tfit, terr), label, mk in zip(fitted.values(), labels, "o^sv"):
         ax.errorbar(tin, tfit, terr, fmt=mk, label=f"{label} fit", capsize=2)
