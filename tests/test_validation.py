@@ -346,8 +346,8 @@ def _shift(g, channels, column):
                 s=float(channels / g[:, column].mean() - 1))  # fmt: skip
 
 
-def dmpk_shift(s):
-    """(1/3) (s/(1 + s))^3: the WL shift against s = L/l_D that the wires follow."""
+def shift_curve(s):
+    """(1/3) (s/(1 + s))^3: the curve the simulated WL shift follows against s = L/l_D (empirical)."""
     s = np.asarray(s, float)
     return (s / (1 + s)) ** 3 / 3
 
@@ -468,9 +468,9 @@ def test_wl_shift_approaches_one_third():
           "shift at r_c = 10 W   (1/3)(s/(1+s))^3   5 W - 10 W (paired)")  # fmt: skip
     for r in scans:
         print(f"  {r['W']:4d} {r['L']:5d} {r['N']:3d} {r['W_over_l']:4.1f} {r['L_over_l']:5.1f} "
-              f"{r['s']:7.2f}     {r['dG']:.4f} +- {r['dG_err']:.4f}      {dmpk_shift(r['s']):.4f}"
+              f"{r['s']:7.2f}     {r['dG']:.4f} +- {r['dG_err']:.4f}      {shift_curve(r['s']):.4f}"
               f"          {r['rise']:+.4f} +- {r['rise_err']:.4f}")  # fmt: skip
-    # the longest wire: s = 40 (L = 63 l), W/l = 4 at E = 3.6 t (N = 0.79 W), N/s = 2.5
+    # the longest wire: s = 42.5 (L = 63 l), W/l = 4 at E = 3.6 t (N = 0.79 W), N/s = 2.4
     dev = devices.wire(126, 1970)
     rep = dev.regime(3.6, 0.82)
     phi = rep.k_f / (2 * np.pi * np.array([np.inf, 10]) * 126)  # r_c = inf, 10 W
@@ -482,14 +482,14 @@ def test_wl_shift_approaches_one_third():
     print(f"  126 x 1970 at E = 3.6 t (N = {longest['N']}, W/l = {longest['W_over_l']:.1f}, "
           f"L/l = {longest['L_over_l']:.1f}, s = {longest['s']:.2f}), {len(g)} realizations: "
           f"{longest['dG']:.4f} +- {longest['dG_err']:.4f} at r_c = 10 W "
-          f"((1/3)(s/(1+s))^3 = {dmpk_shift(longest['s']):.4f})")  # fmt: skip
+          f"((1/3)(s/(1+s))^3 = {shift_curve(longest['s']):.4f})")  # fmt: skip
     scans.append(longest)
     # the approach to 1/3: one amplitude A in A (s/(1+s))^3 over all independent wires
     points = [(r["s"], r["dG_16"], r["dG_16_err"]) for r in rows]
     points += [(wide["s"], wide["dG_32"], wide["dG_32_err"])]
     points += [(r["s"], r["dG"], r["dG_err"]) for r in scans]
     s, y, dy = (np.array(c) for c in zip(*points))
-    f = dmpk_shift(s) * 3
+    f = shift_curve(s) * 3
     w = 1 / dy**2
     amp = float(np.sum(w * f * y) / np.sum(w * f**2))
     amp_err = float(1 / math.sqrt(np.sum(w * f**2)))
@@ -524,8 +524,8 @@ def _wl_shift_figure(s, y, dy, amp):
     fig, ax = plt.subplots(figsize=(5, 3.6))
     ax.errorbar(s, y, dy, fmt="o", ms=4, label="simulated wires (spinless)")
     grid = np.geomspace(1, 200, 200)
-    ax.plot(grid, dmpk_shift(grid), "-", label=r"$\frac{1}{3}\,[s/(1+s)]^3$")
-    ax.plot(grid, amp * 3 * dmpk_shift(grid), ":", label=f"fitted amplitude {amp:.3f}")
+    ax.plot(grid, shift_curve(grid), "-", label=r"$\frac{1}{3}\,[s/(1+s)]^3$")
+    ax.plot(grid, amp * 3 * shift_curve(grid), ":", label=f"fitted amplitude {amp:.3f}")
     ax.axhline(1 / 3, color="0.5", lw=0.8)
     ax.axhspan(0.3, 1 / 3 * 1.1, color="0.9", label="1/3 within 10%")
     ax.set_xscale("log")
