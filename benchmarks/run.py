@@ -18,9 +18,15 @@ Prints one JSON line per case, measured side by side in this run:
 - ``scaling``: time per point versus L at fixed W and versus W at fixed L,
   with fitted exponents, for cooperon and for the reference; a plot goes to
   ``benchmarks/out/scaling.png``.
+- ``probes``: one field and realization with Buttiker probes, cooperon's
+  solve (MUMPS Schur complement on the terminal sites) against SuperLU with
+  every lead-interface and probe site as a right-hand side (what cooperon
+  did before), side by side on a film, a wire and two slabs; both must give
+  the same G.
 
 Usage: ``make bench`` (or ``python benchmarks/run.py --quick``, or
-``--only 40x80`` for one throughput case).
+``--only 40x80`` for one throughput case, or ``--probes`` for the probe
+cases only).
 """
 
 from __future__ import annotations
@@ -223,11 +229,77 @@ def scaling(quick):
     return rows
 
 
+PROBE_CASES = (  # (W, L, N_z, E [t], box [t], probe density, tau_phi [ps, nominal units])
+    (50, 50, 1, 1.03, 2.5, 0.25, 1.1 / 0.6582),
+    (40, 300, 1, 3.0, 1.6, 0.03, 350.0),
+    (48, 48, 8, 3.0, 4.5, 0.01, 60.0),
+    (60, 60, 12, 1.5, 3.0, 0.005, 13.0),
+)
+
+
+def probe_case(width, length, nz, energy, box, rho, tau):
+    """Seconds per Buttiker-probe point: cooperon's Schur solve and the SuperLU reference."""
+    import numpy as np
+    import scipy.sparse as sp
+    import scipy.sparse.linalg as spla
+
+    import devices
+    from transport.solver import Solver, _trace_product
+
+    dev = devices.film(width, length, thickness=nz) if nz > 1 else devices.film(width, length)
+    s = Solver(dev)
+    p = dev.params(phi_perp=1e-3, phi_par=1e-3 if nz > 1 else 0.0, disorder=box, seed=1,
+                   tau_phi=tau, dephasing="probes", probe_density=rho)  # fmt: skip
+    s.selfenergies(energy, p)  # cached per energy in both cases: not timed
+    t0 = time.perf_counter()
+    d = s.buttiker(energy, p, details=True)
+    t_ours = time.perf_counter() - t0
+    # reference: the same physics with SuperLU and all terminals as right-hand sides
+    t0 = time.perf_counter()
+    probes, eta = d["probes"], d["eta"]
+    s_l, s_r = s.selfenergies(energy, p)
+    s_r = s._reorder_right(s_r)
+    il, ir = s._iface
+    n = len(dev.tags)
+    a = energy * sp.identity(n, format="lil") - dev.hamiltonian(p).tolil()
+    a[np.ix_(il, il)] = a[np.ix_(il, il)].toarray() - s_l
+    a[np.ix_(ir, ir)] = a[np.ix_(ir, ir)].toarray() - s_r
+    a = a.tocsc() + sp.csc_matrix((np.full(len(probes), 1j * eta), (probes, probes)), shape=(n, n))
+    lu = spla.splu(a.tocsc(), permc_spec="COLAMD")
+    cols = np.concatenate([il, probes])
+    rhs = np.zeros((n, len(cols)), complex)
+    rhs[cols, np.arange(len(cols))] = 1
+    x = lu.solve(rhs)
+    nl = len(il)
+    gam_l, gam_r, gp = 1j * (s_l - s_l.conj().T), 1j * (s_r - s_r.conj().T), 2 * eta
+    t_rl = _trace_product(gam_r, x[ir, :nl], gam_l)
+    g_pl, g_rp, g_lp, g_pp = x[probes, :nl], x[ir, nl:], x[il, nl:], x[probes, nl:]
+    t_pl = gp * np.sum((g_pl @ gam_l) * g_pl.conj(), axis=1).real
+    t_rp = gp * np.sum(g_rp.conj() * (gam_r @ g_rp), axis=0).real
+    t_lp = gp * np.sum(g_lp.conj() * (gam_l @ g_lp), axis=0).real
+    t_pp = gp**2 * np.abs(g_pp) ** 2
+    np.fill_diagonal(t_pp, 0.0)
+    v = np.linalg.solve(np.diag(t_lp + t_rp + t_pp.sum(axis=0)) - t_pp, t_pl)
+    g_ref = t_rl + float(t_rp @ v)
+    t_ref = time.perf_counter() - t0
+    return dict(case="probes", size=f"{width}x{length}x{nz}", sites=n, probes=len(probes),
+                solve=d["solve"], seconds_cooperon=round(t_ours, 3),
+                seconds_superlu_reference=round(t_ref, 3), speedup=round(t_ref / t_ours, 2),
+                G=round(d["conductance"], 6), abs_diff_vs_reference=float(abs(d["conductance"] - g_ref)))  # fmt: skip
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="smaller workloads")
     p.add_argument("--only", help="run only these throughput cases, e.g. 40x80,100x200")
+    p.add_argument("--probes", action="store_true", help="only the Buttiker-probe cases")
     a = p.parse_args()
+    if a.probes or not (a.quick or a.only):
+        sys.path.insert(0, str(HERE.parent))
+        for case in PROBE_CASES:
+            print(json.dumps(probe_case(*case)), flush=True)
+        if a.probes:
+            return
     if not NAIVE.exists():
         sys.exit(f"reference workload not found: {NAIVE}")
     cases = [(40, 80, 21, 16, 21, 16), (100, 200, 21, 8, 5, 4)]

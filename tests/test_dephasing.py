@@ -125,3 +125,42 @@ def test_bad_dephasing_input():
     with pytest.raises(TypeError, match="a dephasing model needs tau_phi"):
         transport.sweep(dev, b_perp=[0.0], energies=[1.0], seeds=1, disorder=1.0,
                         dephasing="probes")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "dev, energy, disorder, seed",
+    [(devices.film(7, 9, 3), 1.1, 2.0, 2), (devices.ring(5, 9), 1.1, 2.0, 2),
+     # clean chain, E = 3 t: the segment between the probes at sites 7 and 10 has an exact
+     # eigenvalue at E, the Schur complement is singular and the direct solve takes over
+     (devices.wire(1, 20), 3.0, 0.0, 0)],
+)  # fmt: skip
+def test_buttiker_equals_dense_green_function(dev, energy, disorder, seed):
+    # The probe solve (MUMPS Schur complement on the terminal sites) against the full dense
+    # G = (E - H - Sigma)^-1 with the same formulas, probes on half the sites (some on the
+    # lead interfaces), in a parallel and a perpendicular field. Exact up to round-off.
+    p = dev.params(phi_perp=0.03 if dev.kind != "wire" else 0.0,
+                   phi_par=0.02 if dev.kind == "film" else 0.0, disorder=disorder,
+                   seed=seed, tau_phi=15.0, dephasing="probes", probe_density=0.5)  # fmt: skip
+    s = Solver(dev)
+    d = s.buttiker(energy, p, details=True)
+    probes, eta = d["probes"], p["probe_eta"]
+    il, ir = s._iface
+    assert np.intersect1d(probes, np.concatenate([il, ir])).size > 0
+    assert d["solve"] == ("direct" if disorder == 0 else "schur")
+    s_l, s_r = (np.asarray(lead.selfenergy(energy, params=p)) for lead in dev.system.leads)
+    a = energy * np.eye(len(dev.tags)) - dev.hamiltonian(p).toarray()
+    a[np.ix_(il, il)] -= s_l
+    a[np.ix_(ir, ir)] -= s_r
+    a[probes, probes] += 1j * eta
+    g = np.linalg.inv(a)
+    gam_l, gam_r, gp = 1j * (s_l - s_l.conj().T), 1j * (s_r - s_r.conj().T), 2 * eta
+    t_rl = np.trace(gam_r @ g[np.ix_(ir, il)] @ gam_l @ g[np.ix_(ir, il)].conj().T).real
+    t_rp = gp * np.array([(g[ir, q].conj() @ gam_r @ g[ir, q]).real for q in probes])
+    t_pl = gp * np.array([(g[q, il] @ gam_l @ g[q, il].conj()).real for q in probes])
+    t_lp = gp * np.array([(g[il, q].conj() @ gam_l @ g[il, q]).real for q in probes])
+    t_pp = gp**2 * np.abs(g[np.ix_(probes, probes)]) ** 2
+    np.fill_diagonal(t_pp, 0.0)
+    v = np.linalg.solve(np.diag(t_lp + t_rp + t_pp.sum(axis=0)) - t_pp, t_pl)
+    assert d["t_rl"] == pytest.approx(t_rl, rel=1e-10)
+    assert np.allclose(d["t_pl"], t_pl, rtol=1e-9, atol=1e-13)
+    assert d["conductance"] == pytest.approx(t_rl + t_rp @ v, rel=1e-10)
