@@ -261,10 +261,11 @@ def probe_case(width, length, nz, energy, box, rho, tau):
     s_r = s._reorder_right(s_r)
     il, ir = s._iface
     n = len(dev.tags)
-    a = energy * sp.identity(n, format="lil") - dev.hamiltonian(p).tolil()
-    a[np.ix_(il, il)] = a[np.ix_(il, il)].toarray() - s_l
-    a[np.ix_(ir, ir)] = a[np.ix_(ir, ir)].toarray() - s_r
-    a = a.tocsc() + sp.csc_matrix((np.full(len(probes), 1j * eta), (probes, probes)), shape=(n, n))
+    rows = np.concatenate([np.repeat(il, len(il)), np.repeat(ir, len(ir)), probes])
+    cols = np.concatenate([np.tile(il, len(il)), np.tile(ir, len(ir)), probes])
+    vals = np.concatenate([s_l.ravel(), s_r.ravel(), np.full(len(probes), -1j * eta)])
+    sig = sp.csc_matrix((vals, (rows, cols)), shape=(n, n))
+    a = energy * sp.identity(n, format="csc") - dev.hamiltonian(p).tocsc() - sig
     lu = spla.splu(a.tocsc(), permc_spec="COLAMD")
     cols = np.concatenate([il, probes])
     rhs = np.zeros((n, len(cols)), complex)

@@ -113,6 +113,14 @@ def test_parallel_field_plaquette_phase():
         2 * np.pi * 0.017, abs=1e-12
     )
     assert plaquette_phase(dev, p, (1, 1, 0), axes=(0, 1)) == pytest.approx(0, abs=1e-12)
+    # a perpendicular field threads every layer of a slab alike, and no vertical plaquette
+    p = dev.params(phi_perp=0.011)
+    for z in range(3):
+        assert plaquette_phase(dev, p, (1, 1, z), axes=(0, 1)) == pytest.approx(
+            2 * np.pi * 0.011, abs=1e-12
+        )
+    for axes in ((2, 0), (1, 2)):
+        assert plaquette_phase(dev, p, (1, 1, 0), axes=axes) == pytest.approx(0, abs=1e-12)
 
 
 def test_kwant_magnetic_gauge_convention():

@@ -306,6 +306,175 @@ def _closed_loop_figure(tin, fitted, labels, title, filename):
     plt.close(fig)
 
 
+# -- parallel field on a slab: B* = sqrt(3) hbar / (e d l_phi) ------------------------
+
+# 48 x 48 x 8 slab, E = 3 t, box 4.5 t: Born l = 2.6 a < d = a sqrt(8^2 - 1) = 7.9 a
+W_SLAB, NZ_SLAB, E_SLAB, DIS_SLAB = 48, 8, 3.0, 4.5
+L_PHI_SLAB = (12.0, 17.0, 24.0)  # input l_phi [a] (Born D): tau_phi over a factor 4
+SEEDS_SLAB = 100
+PERP_FRACTIONS = (0.5, 1, 2, 4, 8, 14, 20)  # of B_phi = hbar / (4 e l_phi^2)
+PHI_PAR_MAX = 0.0035  # in-plane flux per x-z plaquette [h/e]: l_B|| = 1.25 d at the top
+PAR_FRACTIONS = (0.1, 0.2, 0.35, 0.5, 0.7, 0.85, 1.0)
+
+
+def test_parallel_field_slab():
+    """48 x 48 x 8 slab with Buttiker probes (1% of the sites), 100 realizations.
+
+    For each input tau_phi the same realizations are swept in a perpendicular
+    and in an in-plane field (along y, across the current). The perpendicular
+    sweep is fitted with the finite-device model (`fits.FiniteFilm`), the
+    in-plane one with the same model in an in-plane field
+    (`fits.FiniteFilmParallel`: Cooperon mass l_phi^-2 + (e d B / hbar)^2 / 3,
+    d = a sqrt(N_z^2 - 1)); alpha = 1 (orthogonal class) in both. Both fit
+    l_phi: if B* = sqrt(3) hbar / (e d l_phi) holds with this d, the two
+    agree, and B*/B_phi = 4 sqrt(3) l_phi / d. Checks: the mean ratio
+    l_phi(in-plane) / l_phi(perpendicular) within 1 +- 0.2, and B* against
+    the perpendicular l_phi with log-log slope -1 +- 0.2. Contacts absorbing
+    0.71 l beyond the sample (3D Milne length; it enters both fits alike).
+    Also printed (information): the sheet formulas (HLN, the in-plane law),
+    the probes' decay length from the coherent transmission, and one tau_phi
+    with 5x denser, 5x weaker probes. Sweeps stored in
+    out/validation/parallel_slab/ and parallel_slab_diag/.
+    """
+    dev = devices.film(W_SLAB, W_SLAB, thickness=NZ_SLAB)  # lattice units (nominal a, t)
+    u = dev.units
+    rep = dev.regime(E_SLAB, DIS_SLAB)
+    ell = rep.mean_free_path
+    diff = ell**2 / (3 * rep.tau_ps / u.time_ps)  # Born D = v l / 3 [a^2 t / hbar]
+    d_eff = math.sqrt(NZ_SLAB**2 - 1)
+    side, thick = W_SLAB * u.a_m, d_eff * u.a_m
+    b_tr = fits.lineshapes.HBAR_OVER_E / (2 * (ell * u.a_m) ** 2)
+    common = dict(g_s=1, width=side, length=side, alpha=1.0, extension=0.71 * ell * u.a_m)
+    perp_model = fits.FiniteFilm(b_tr=b_tr, **common)
+    par_model = fits.FiniteFilmParallel(thickness=thick, **common)
+    d_si = diff * u.diffusion_m2s
+    par_fields = [0.0, *u.tesla(PHI_PAR_MAX * np.array(PAR_FRACTIONS))]
+    rows = []
+    for lp in L_PHI_SLAB:
+        tau_in = lp**2 / diff * u.time_ps
+        phi_phi = 1 / (8 * math.pi * lp**2)  # B_phi as flux per x-y plaquette [h/e]
+        perp_fields = [0.0, *u.tesla(phi_phi * np.array(PERP_FRACTIONS))]
+        kw = dict(energies=[E_SLAB], seeds=SEEDS_SLAB, disorder=DIS_SLAB, tau_phi=tau_in,
+                  dephasing="probes", probe_density=0.01)  # fmt: skip
+        folder = OUT / "parallel_slab"
+        ds_perp = sweep(dev, b_perp=perp_fields, path=folder / f"perp_lphi{lp:g}.nc", **kw)
+        ds_par = sweep(dev, b_par=par_fields, path=folder / f"par_lphi{lp:g}.nc", **kw)
+        perp = fits.from_dataset(ds_perp, quantity="total")
+        par = fits.from_dataset(ds_par, quantity="total", axis="b_par")
+        r_perp = perp_model.fit(perp.b, perp.dy, perp.sigma, diffusion=d_si, window=0.5 * b_tr)
+        r_par = par_model.fit(par.b, par.dy, par.sigma, diffusion=d_si)
+        # information: the sheet formulas (L >> l_phi), HLN and the thin-film in-plane law
+        sheet = fits.from_dataset(ds_perp, quantity="sheet")
+        r_hln = fits.HLN(g_s=1, b_tr=b_tr, alpha=1.0).fit(
+            sheet.b, sheet.dy, sheet.sigma, diffusion=d_si, window=0.5 * b_tr
+        )
+        sheet_par = fits.from_dataset(ds_par, quantity="sheet", axis="b_par")
+        r_pf = fits.ParallelField(g_s=1, thickness=thick, alpha=1.0).fit(
+            sheet_par.b, sheet_par.dy, sheet_par.sigma, diffusion=d_si
+        )
+        hbar_e = fits.lineshapes.HBAR_OVER_E
+        l1, e1 = r_perp.values["l_phi"], r_perp.stderr["l_phi"]
+        l2, e2 = r_par.values["l_phi"], r_par.stderr["l_phi"]
+        rows.append(dict(
+            l_phi_in_sites=lp, tau_in_ps=tau_in, G0=float(ds_perp.G_mean.values.ravel()[0]),
+            l_perp_sites=l1 / u.a_m, l_perp_err=e1 / u.a_m, chi2_perp=r_perp.reduced_chi2,
+            l_par_sites=l2 / u.a_m, l_par_err=e2 / u.a_m, chi2_par=r_par.reduced_chi2,
+            b_phi_T=fits.lineshapes.HBAR_OVER_E / (4 * l1**2),
+            b_star_T=r_par.derived["b_star_T"][0], b_star_err_T=r_par.derived["b_star_T"][1],
+            dg_par_max=float(par.dy[-1]), dg_perp_max=float(perp.dy[-1]),
+            l_hln_sites=math.sqrt(hbar_e / (4 * r_hln.values["b_phi"])) / u.a_m,
+            l_sheet_par_sites=math.sqrt(3) * hbar_e / (thick * r_pf.values["b_star"]) / u.a_m,
+        ))  # fmt: skip
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "parallel_slab.json").write_text(json.dumps(
+        dict(l_sites=ell, d_sites=d_eff, born_diffusion=diff, rows=rows), indent=2))  # fmt: skip
+    print(f"\n  slab {W_SLAB} x {W_SLAB} x {NZ_SLAB}: l = {ell:.3g} a (Born), d = {d_eff:.3g} a, "
+          f"N = {rep.channels}, k_F l = {rep.k_f * ell:.2g}")  # fmt: skip
+    print("  l_phi in  <G(0)>   l_phi (perp fit)    l_phi (in-plane fit)   ratio    B*/B_phi "
+          "(measured, 4 sqrt3 l_phi/d)")  # fmt: skip
+    ratios, ratio_errs = [], []
+    for r in rows:
+        q = r["l_par_sites"] / r["l_perp_sites"]
+        dq = q * math.hypot(r["l_par_err"] / r["l_par_sites"], r["l_perp_err"] / r["l_perp_sites"])
+        ratios.append(q)
+        ratio_errs.append(dq)
+        print(f"  {r['l_phi_in_sites']:7.3g}  {r['G0']:6.3f}   {r['l_perp_sites']:6.3g} +- "
+              f"{r['l_perp_err']:<5.2g} ({r['chi2_perp']:.2f})   {r['l_par_sites']:6.3g} +- "
+              f"{r['l_par_err']:<5.2g} ({r['chi2_par']:.2f})   {q:.3f} +- {dq:.3f}   "
+              f"{r['b_star_T'] / r['b_phi_T']:.3g}, {4 * math.sqrt(3) * r['l_perp_sites'] / d_eff:.3g}")  # fmt: skip
+    print("  (information) l_phi [a] from the sheet formulas, and fitted / input:")
+    for r in rows:
+        print(f"    input {r['l_phi_in_sites']:4.3g}: HLN {r['l_hln_sites']:5.3g}, in-plane sheet law "
+              f"{r['l_sheet_par_sites']:5.3g}; finite fits / input: perpendicular "
+              f"{r['l_perp_sites'] / r['l_phi_in_sites']:.2f}, in-plane "
+              f"{r['l_par_sites'] / r['l_phi_in_sites']:.2f}")  # fmt: skip
+    _probe_decay_lengths(dev, ell, diff)
+    _denser_probes(dev, ell, diff, b_tr, common, thick)
+    ratios, ratio_errs = np.array(ratios), np.array(ratio_errs)
+    w = ratio_errs**-2
+    mean = float(np.sum(w * ratios) / np.sum(w))
+    mean_err = float(np.sum(w) ** -0.5)
+    ok_ratio = report("parallel_lphi_ratio", mean, mean_err,
+                      "l_phi(in-plane fit) / l_phi(perpendicular fit) = 1 +- 0.2", abs(mean - 1) < 0.2,
+                      f"(per tau_phi: {np.round(ratios, 3).tolist()})")  # fmt: skip
+    lperp = np.array([r["l_perp_sites"] for r in rows])
+    bstar = np.array([r["b_star_T"] for r in rows])
+    berr = np.array([r["b_star_err_T"] for r in rows])
+    coef, cov = np.polyfit(np.log(lperp), np.log(bstar), 1, w=bstar / berr, cov="unscaled")
+    ok_slope = report("parallel_bstar_slope", coef[0], math.sqrt(cov[0, 0]),
+                      "B* ~ l_phi^-1 (log-log slope -1 +- 0.2)", abs(coef[0] + 1) < 0.2)  # fmt: skip
+    assert ok_ratio and ok_slope
+
+
+def _probe_decay_lengths(dev, ell, diff, seeds=10):
+    """Information: the probes' decay length l_a from the coherent transmission.
+
+    With probes the coherent part T_RL decays as in a diffusive conductor with
+    a uniform absorption rate: <T_RL>/<G> = x/sinh x, x = (L + 2 z0)/l_a
+    (z0 = 0.71 l), with l_a = l_phi if the rate is hbar/(2 eta rho).
+    """
+    from scipy.optimize import brentq
+
+    from transport.solver import Solver
+
+    u, s = dev.units, Solver(dev)
+    l_eff = W_SLAB + 2 * 0.71 * ell
+    print("  (information) probe decay length l_a from <T_RL>/<G> = x/sinh x, "
+          f"{seeds} realizations at B = 0:")  # fmt: skip
+    for lp in L_PHI_SLAB:
+        tau_in = lp**2 / diff * u.time_ps
+        d = [s.buttiker(E_SLAB, dev.params(disorder=DIS_SLAB, seed=k, tau_phi=tau_in,
+                                           dephasing="probes", probe_density=0.01), details=True)
+             for k in range(seeds)]  # fmt: skip
+        ratio = np.mean([x["t_rl"] for x in d]) / np.mean([x["conductance"] for x in d])
+        x = brentq(lambda v, r=ratio: v / math.sinh(v) - r, 1e-6, 50.0)
+        print(f"    input {lp:4.3g}: <T_RL>/<G> = {ratio:.4f}, l_a = {l_eff / x:.3g} a "
+              f"({l_eff / x / lp:.2f} x input)")  # fmt: skip
+
+
+def _denser_probes(dev, ell, diff, b_tr, common, thick, lp=17.0, rho=0.05, seeds=50):
+    """Information: the same loop at one tau_phi with 5x denser, 5x weaker probes."""
+    u = dev.units
+    tau_in = lp**2 / diff * u.time_ps
+    phi_phi = 1 / (8 * math.pi * lp**2)
+    perp_fields = [0.0, *u.tesla(phi_phi * np.array(PERP_FRACTIONS))]
+    par_fields = [0.0, *u.tesla(PHI_PAR_MAX * np.array(PAR_FRACTIONS))]
+    kw = dict(energies=[E_SLAB], seeds=seeds, disorder=DIS_SLAB, tau_phi=tau_in,
+              dephasing="probes", probe_density=rho)  # fmt: skip
+    folder = OUT / "parallel_slab_diag"
+    tag = f"lphi{lp:g}_rho{rho:g}_n{seeds}.nc"
+    perp = fits.from_dataset(sweep(dev, b_perp=perp_fields, path=folder / f"perp_{tag}", **kw),
+                             quantity="total")  # fmt: skip
+    par = fits.from_dataset(sweep(dev, b_par=par_fields, path=folder / f"par_{tag}", **kw),
+                            quantity="total", axis="b_par")  # fmt: skip
+    r1 = fits.FiniteFilm(b_tr=b_tr, **common).fit(perp.b, perp.dy, perp.sigma, window=0.5 * b_tr)
+    r2 = fits.FiniteFilmParallel(thickness=thick, **common).fit(par.b, par.dy, par.sigma)
+    l1, e1 = r1.values["l_phi"] / u.a_m, r1.stderr["l_phi"] / u.a_m
+    l2, e2 = r2.values["l_phi"] / u.a_m, r2.stderr["l_phi"] / u.a_m
+    print(f"  (information) probes on {rho:.0%} of the sites, input {lp:g} a, {seeds} realizations: "
+          f"perpendicular {l1:.3g} +- {e1:.2g}, in-plane {l2:.3g} +- {e2:.2g}, ratio {l2 / l1:.2f}")  # fmt: skip
+
+
 # -- random-matrix values ------------------------------------------------------------------
 
 
