@@ -333,7 +333,8 @@ def test_parallel_field_slab():
     0.71 l beyond the sample (3D Milne length; it enters both fits alike).
     Also printed (information): the sheet formulas (HLN, the in-plane law),
     the probes' decay length from the coherent transmission, and one tau_phi
-    with 5x denser, 5x weaker probes. Sweeps stored in
+    with 5x denser, 5x weaker probes, and the perpendicular fit on a slab
+    twice as long. Sweeps stored in
     out/validation/parallel_slab/ and parallel_slab_diag/.
     """
     dev = devices.film(W_SLAB, W_SLAB, thickness=NZ_SLAB)  # lattice units (nominal a, t)
@@ -410,6 +411,7 @@ def test_parallel_field_slab():
               f"{r['l_par_sites'] / r['l_phi_in_sites']:.2f}")  # fmt: skip
     _probe_decay_lengths(dev, ell, diff)
     _denser_probes(dev, ell, diff, b_tr, common, thick)
+    _longer_sample(ell, diff, b_tr)
     ratios, ratio_errs = np.array(ratios), np.array(ratio_errs)
     w = ratio_errs**-2
     mean = float(np.sum(w * ratios) / np.sum(w))
@@ -473,6 +475,27 @@ def _denser_probes(dev, ell, diff, b_tr, common, thick, lp=17.0, rho=0.05, seeds
     l2, e2 = r2.values["l_phi"] / u.a_m, r2.stderr["l_phi"] / u.a_m
     print(f"  (information) probes on {rho:.0%} of the sites, input {lp:g} a, {seeds} realizations: "
           f"perpendicular {l1:.3g} +- {e1:.2g}, in-plane {l2:.3g} +- {e2:.2g}, ratio {l2 / l1:.2f}")  # fmt: skip
+
+
+def _longer_sample(ell, diff, b_tr, length=96, lp=12.0, seeds=50):
+    """Information: the perpendicular fit on a slab twice as long (contacts twice as far)."""
+    dev = devices.film(W_SLAB, length, thickness=NZ_SLAB)
+    u = dev.units
+    phi_phi = 1 / (8 * math.pi * lp**2)
+    ds = sweep(dev, b_perp=[0.0, *u.tesla(phi_phi * np.array(PERP_FRACTIONS))], energies=[E_SLAB],
+               seeds=seeds, disorder=DIS_SLAB, tau_phi=lp**2 / diff * u.time_ps,
+               dephasing="probes", probe_density=0.01,
+               path=OUT / "parallel_slab_diag" / f"perp_{W_SLAB}x{length}_lphi{lp:g}_n{seeds}.nc")  # fmt: skip
+    data = fits.from_dataset(ds, quantity="total")
+    model = fits.FiniteFilm(g_s=1, width=W_SLAB * u.a_m, length=length * u.a_m, b_tr=b_tr,
+                            alpha=1.0, extension=0.71 * ell * u.a_m)  # fmt: skip
+    r = model.fit(data.b, data.dy, data.sigma, window=0.5 * b_tr)
+    sheet = fits.from_dataset(ds, quantity="sheet")
+    h = fits.HLN(g_s=1, b_tr=b_tr, alpha=1.0).fit(sheet.b, sheet.dy, sheet.sigma, window=0.5 * b_tr)
+    l_hln = math.sqrt(fits.lineshapes.HBAR_OVER_E / (4 * h.values["b_phi"])) / u.a_m
+    print(f"  (information) {W_SLAB} x {length} x {NZ_SLAB} slab, input {lp:g} a, {seeds} "
+          f"realizations, perpendicular: finite-device {r.values['l_phi'] / u.a_m:.3g} +- "
+          f"{r.stderr['l_phi'] / u.a_m:.2g}, HLN {l_hln:.3g}")  # fmt: skip
 
 
 # -- random-matrix values ------------------------------------------------------------------
