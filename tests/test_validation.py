@@ -151,6 +151,15 @@ def test_closed_loop_tau_phi_film():
               f"{r['hln_tau_ps']:6.3g} +- {r['hln_tau_err_ps']:<5.2g} ({r['hln_alpha']:.2f})   "
               f"{r['hln_a1_tau_ps']:6.3g} +- {r['hln_a1_tau_err_ps']:<5.2g}   "
               f"{r['finite_tau_ps']:6.3g} +- {r['finite_tau_err_ps']:<5.2g}")  # fmt: skip
+    print("  (information) the probes' decay length l_a from the coherent transmission "
+          "(40 realizations at B = 0) against the finite-device fit:")  # fmt: skip
+    for r in rows:
+        params = [dev.params(disorder=dis_mev, seed=k, tau_phi=r["tau_in_ps"], dephasing="probes",
+                             probe_density=0.25) for k in range(40)]  # fmt: skip
+        la = decay_length(dev, dev.energy(e_mev), params, 50 + 2 * d["z0"])
+        l_fit = r["l_phi_in_sites"] * math.sqrt(r["finite_tau_ps"] / r["tau_in_ps"])
+        print(f"    tau_in {r['tau_in_ps']:4.3g} ps: l_in {r['l_phi_in_sites']:.3g} a, l_a {la:.3g} a, "
+              f"finite fit {l_fit:.3g} a ({l_fit / la:.2f} x l_a)")  # fmt: skip
     fitted = _fitted(rows, models)
     _closed_loop_figure(TAU_IN, fitted, ("HLN", "HLN, alpha = 1", "finite device, alpha = 1"),
                         "closed loop, 50 x 50 film, probes", "closed_loop_film.png")  # fmt: skip
@@ -428,30 +437,34 @@ def test_parallel_field_slab():
     assert ok_ratio and ok_slope
 
 
-def _probe_decay_lengths(dev, ell, diff, seeds=10):
-    """Information: the probes' decay length l_a from the coherent transmission.
+def decay_length(dev, energy, params, l_eff):
+    """The probes' decay length l_a [a] from the coherent transmission (information).
 
-    With probes the coherent part T_RL decays as in a diffusive conductor with
-    a uniform absorption rate: <T_RL>/<G> = x/sinh x, x = (L + 2 z0)/l_a
-    (z0 = 0.71 l), with l_a = l_phi if the rate is hbar/(2 eta rho).
+    With probes the coherent part T_RL decays as in a diffusive conductor
+    with a uniform absorption rate: <T_RL>/<G> = x/sinh x, x = l_eff/l_a,
+    l_eff = L + 2 z0; l_a = l_phi when the probes dephase at the rate the
+    Cooperon feels. ``params``: one parameter dict per realization (B = 0).
     """
     from scipy.optimize import brentq
 
     from transport.solver import Solver
 
-    u, s = dev.units, Solver(dev)
-    l_eff = W_SLAB + 2 * 0.71 * ell
+    s = Solver(dev)
+    d = [s.buttiker(energy, p, details=True) for p in params]
+    ratio = np.mean([x["t_rl"] for x in d]) / np.mean([x["conductance"] for x in d])
+    return l_eff / brentq(lambda v: v / math.sinh(v) - ratio, 1e-6, 50.0)
+
+
+def _probe_decay_lengths(dev, ell, diff, seeds=10):
+    u = dev.units
     print("  (information) probe decay length l_a from <T_RL>/<G> = x/sinh x, "
           f"{seeds} realizations at B = 0:")  # fmt: skip
     for lp in L_PHI_SLAB:
         tau_in = lp**2 / diff * u.time_ps
-        d = [s.buttiker(E_SLAB, dev.params(disorder=DIS_SLAB, seed=k, tau_phi=tau_in,
-                                           dephasing="probes", probe_density=0.01), details=True)
-             for k in range(seeds)]  # fmt: skip
-        ratio = np.mean([x["t_rl"] for x in d]) / np.mean([x["conductance"] for x in d])
-        x = brentq(lambda v, r=ratio: v / math.sinh(v) - r, 1e-6, 50.0)
-        print(f"    input {lp:4.3g}: <T_RL>/<G> = {ratio:.4f}, l_a = {l_eff / x:.3g} a "
-              f"({l_eff / x / lp:.2f} x input)")  # fmt: skip
+        params = [dev.params(disorder=DIS_SLAB, seed=k, tau_phi=tau_in, dephasing="probes",
+                             probe_density=0.01) for k in range(seeds)]  # fmt: skip
+        la = decay_length(dev, E_SLAB, params, W_SLAB + 2 * 0.71 * ell)
+        print(f"    input {lp:4.3g}: l_a = {la:.3g} a ({la / lp:.2f} x input)")
 
 
 def _denser_probes(dev, ell, diff, b_tr, common, thick, lp=17.0, rho=0.05, seeds=50):
