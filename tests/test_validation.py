@@ -342,8 +342,8 @@ def test_parallel_field_slab():
     0.71 l beyond the sample (3D Milne length; it enters both fits alike).
     Also printed (information): the sheet formulas (HLN, the in-plane law),
     the probes' decay length from the coherent transmission, and one tau_phi
-    with 5x denser, 5x weaker probes, and the perpendicular fit on a slab
-    twice as long. Sweeps stored in
+    with 5x denser, 5x weaker probes, the perpendicular fit on a slab twice
+    as long and on slabs of 2 and 4 layers. Sweeps stored in
     out/validation/parallel_slab/ and parallel_slab_diag/.
     """
     dev = devices.film(W_SLAB, W_SLAB, thickness=NZ_SLAB)  # lattice units (nominal a, t)
@@ -421,6 +421,7 @@ def test_parallel_field_slab():
     _probe_decay_lengths(dev, ell, diff)
     _denser_probes(dev, ell, diff, b_tr, common, thick)
     _longer_sample(ell, diff, b_tr)
+    _thinner_slabs()
     ratios, ratio_errs = np.array(ratios), np.array(ratio_errs)
     w = ratio_errs**-2
     mean = float(np.sum(w * ratios) / np.sum(w))
@@ -509,6 +510,33 @@ def _longer_sample(ell, diff, b_tr, length=96, lp=12.0, seeds=50):
     print(f"  (information) {W_SLAB} x {length} x {NZ_SLAB} slab, input {lp:g} a, {seeds} "
           f"realizations, perpendicular: finite-device {r.values['l_phi'] / u.a_m:.3g} +- "
           f"{r.stderr['l_phi'] / u.a_m:.2g}, HLN {l_hln:.3g}")  # fmt: skip
+
+
+def _thinner_slabs(thicknesses=(2, 4), lp=12.0, seeds=50):
+    """Information: perpendicular fit / l_a for thinner slabs (same E, disorder, probes per column)."""
+    for nz in thicknesses:
+        dev = devices.film(W_SLAB, W_SLAB, thickness=nz)
+        u, rep = dev.units, dev.regime(E_SLAB, DIS_SLAB)
+        ell = rep.mean_free_path
+        tau_in = lp**2 / (ell**2 / (3 * rep.tau_ps / u.time_ps)) * u.time_ps
+        rho = 0.01 * NZ_SLAB / nz
+        kw = dict(disorder=DIS_SLAB, tau_phi=tau_in, dephasing="probes", probe_density=rho)
+        phi_phi = 1 / (8 * math.pi * lp**2)
+        tag = f"48x48x{nz}_E{E_SLAB:g}_W{DIS_SLAB:g}_lphi{lp:g}_n{seeds}"
+        ds = sweep(dev, b_perp=[0.0, *u.tesla(phi_phi * np.array(PERP_FRACTIONS))],
+                   energies=[E_SLAB], seeds=seeds, path=OUT / "parallel_slab_diag" / f"perp_{tag}.nc",
+                   **kw)  # fmt: skip
+        data = fits.from_dataset(ds, quantity="total")
+        b_tr = fits.lineshapes.HBAR_OVER_E / (2 * (ell * u.a_m) ** 2)
+        model = fits.FiniteFilm(g_s=1, width=W_SLAB * u.a_m, length=W_SLAB * u.a_m, b_tr=b_tr,
+                                alpha=1.0, extension=0.71 * ell * u.a_m)  # fmt: skip
+        r = model.fit(data.b, data.dy, data.sigma, window=0.5 * b_tr)
+        params = [dev.params(seed=k, **kw) for k in range(10)]
+        la = decay_length(dev, E_SLAB, params, W_SLAB + 2 * 0.71 * ell)
+        lf = r.values["l_phi"] / u.a_m
+        print(f"  (information) {W_SLAB} x {W_SLAB} x {nz} slab, input {lp:g} a: perpendicular "
+              f"finite-device {lf:.3g} +- {r.stderr['l_phi'] / u.a_m:.2g}, l_a {la:.3g}, "
+              f"ratio {lf / la:.2f}")  # fmt: skip
 
 
 # -- random-matrix values ------------------------------------------------------------------
