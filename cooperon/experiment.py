@@ -205,9 +205,20 @@ def _fit(spec, dev, ds, rep):
     else:  # parallel field on a slab: d^2 = a^2 (N_z^2 - 1)
         if g.thickness < 2:
             raise ValueError("the parallel-field model needs a film of thickness >= 2 layers")
-        data = fits.from_dataset(ds, quantity="sheet", axis="b_par")
         d = a_m * math.sqrt(g.thickness**2 - 1)
-        model = fits.ParallelField(g_s=f["g_s"], thickness=d, alpha=f["alpha"])
+        if f["model"] == "parallel":
+            data = fits.from_dataset(ds, quantity="sheet", axis="b_par")
+            model = fits.ParallelField(g_s=f["g_s"], thickness=d, alpha=f["alpha"])
+        else:  # finite_parallel: the finite device in an in-plane field
+            data = fits.from_dataset(ds, quantity="total", axis="b_par")
+            model = fits.FiniteFilmParallel(
+                g_s=f["g_s"],
+                width=g.width * a_m,
+                length=g.length * a_m,
+                thickness=d,
+                alpha=f["alpha"],
+                max_nodes=min(1600, g.width * g.length),
+            )
     return model.fit(
         data.b, data.dy, data.sigma, window=window, diffusion=diffusion, source="simulation"
     )

@@ -32,7 +32,15 @@ def add_parser(sub):
     p.add_argument(
         "--model",
         default="hln",
-        choices=["hln", "hln_so", "wire", "wire_finite", "finite_film", "parallel"],
+        choices=[
+            "hln",
+            "hln_so",
+            "wire",
+            "wire_finite",
+            "finite_film",
+            "parallel",
+            "finite_parallel",
+        ],
         help="line shape (default hln)",
     )
     p.add_argument("--b-col", help="field column (name or 0-based index; default first)")
@@ -69,7 +77,9 @@ def run(a) -> int:
     from fits import data as fdata
     from fits import lineshapes as ls
 
-    quantity = "total" if a.model in ("wire", "wire_finite", "finite_film") else "sheet"
+    finite = ("wire", "wire_finite", "finite_film", "finite_parallel")
+    quantity = "total" if a.model in finite else "sheet"
+    axis = "b_par" if a.model in ("parallel", "finite_parallel") else "b_perp"
     nm = 1e-9
     width = None if a.width_nm is None else a.width_nm * nm
     length = None if a.length_nm is None else a.length_nm * nm
@@ -81,7 +91,7 @@ def run(a) -> int:
         import xarray as xr
 
         with xr.open_dataset(path) as ds:
-            data = fdata.from_dataset(ds, quantity=quantity)
+            data = fdata.from_dataset(ds, quantity=quantity, axis=axis)
             spec = data.meta["device"]
             if diffusion is None and "diffusion_m2s" in ds.attrs:
                 diffusion = float(ds.attrs["diffusion_m2s"])
@@ -126,6 +136,12 @@ def run(a) -> int:
             raise ValueError(f"the {a.model} model needs --width-nm and --length-nm")
         if a.model == "finite_film":
             model = fits.FiniteFilm(g_s=g_s, width=width, length=length, alpha=a.alpha, b_tr=b_tr)
+        elif a.model == "finite_parallel":
+            if a.thickness_nm is None:
+                raise ValueError("the finite_parallel model needs --thickness-nm")
+            model = fits.FiniteFilmParallel(
+                g_s=g_s, width=width, length=length, thickness=a.thickness_nm * nm, alpha=a.alpha
+            )
         else:
             model = fits.MODELS[a.model](g_s=g_s, width=width, length=length)
     window = None if a.window_mT is None else a.window_mT * 1e-3

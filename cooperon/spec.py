@@ -82,7 +82,9 @@ SCHEMA = {
 }
 
 SHAPES = ("film", "wire", "ring")
-FIT_MODELS = ("hln", "hln_so", "wire", "wire_finite", "finite_film", "parallel", "none")
+FIT_MODELS = (
+    "hln", "hln_so", "wire", "wire_finite", "finite_film", "parallel", "finite_parallel", "none",
+)  # fmt: skip
 DEPHASING = ("none", "absorbing", "probes")
 EXECUTORS = ("processes", "serial", "dask")
 

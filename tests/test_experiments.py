@@ -153,3 +153,27 @@ def test_film_example_with_the_finite_device_model(tmp_path):
     res = json.loads((out / "fit.json").read_text())
     assert res["model"] == "finite_film"
     assert res["l_phi_nm"] > 0 and res["tau_phi_ps"] > 0
+
+
+def test_slab_example_with_the_finite_parallel_model_and_fit_command(tmp_path):
+    # fit.model = "finite_parallel" in a spec, then `cooperon fit` on the stored dataset with
+    # both in-plane models: a dataset swept in b_par is read along b_par (not b_perp).
+    sets = ["sweep.realizations=3", *SMALL["slab_parallel.toml"], "fit.model='finite_parallel'"]
+    out = tmp_path / "out"
+    args = [a for s in sets for a in ("--set", s)]
+    run = cooperon("run", str(ROOT / "examples" / "slab_parallel.toml"), "--out", str(out),
+                   "--no-progress", *args)  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    res = json.loads((out / "fit.json").read_text())
+    assert res["model"] == "finite_parallel" and res["l_phi_nm"] > 0 and "b_star_T" in res
+    with xr.open_dataset(out / "sweep.nc") as ds:
+        n_par = len(np.unique(np.abs(ds.b_par.values[ds.b_par.values != 0])))
+        spec = json.loads(ds.attrs["device_spec"])
+    d_nm = spec["units"]["a_nm"] * (spec["thickness"] ** 2 - 1) ** 0.5
+    for model in ("parallel", "finite_parallel"):
+        js = tmp_path / f"{model}.json"
+        fit = cooperon("fit", str(out / "sweep.nc"), "--model", model, "--alpha", "1",
+                       "--thickness-nm", str(d_nm), "--json", str(js))  # fmt: skip
+        assert fit.returncode == 0, fit.stdout + fit.stderr
+        r = json.loads(js.read_text())
+        assert r["n_points"] == n_par > 3  # every in-plane field, not the one b_perp point
