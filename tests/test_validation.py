@@ -317,7 +317,7 @@ def _closed_loop_figure(tin, fitted, labels, title, filename):
 
 # -- parallel field on a slab: B* = sqrt(3) hbar / (e d l_phi) ------------------------
 
-# 48 x 48 x 8 slab, E = 3 t, box 4.5 t: Born l = 2.6 a < d = a sqrt(8^2 - 1) = 7.9 a
+# 48 x 48 x 8 slab, E = 3 t, box 4.5 t: Born l = 2.4 a < d = a sqrt(8^2 - 1) = 7.9 a
 W_SLAB, NZ_SLAB, E_SLAB, DIS_SLAB = 48, 8, 3.0, 4.5
 L_PHI_SLAB = (12.0, 17.0, 24.0)  # input l_phi [a] (Born D): tau_phi over a factor 4
 SEEDS_SLAB = 100
