@@ -240,11 +240,10 @@ PROBE_CASES = (  # (W, L, N_z, E [t], box [t], probe density, tau_phi [ps, nomin
 def probe_case(width, length, nz, energy, box, rho, tau):
     """Seconds per Buttiker-probe point: cooperon's Schur solve and the SuperLU reference."""
     import numpy as np
-    import scipy.sparse as sp
     import scipy.sparse.linalg as spla
 
     import devices
-    from transport.solver import Solver, _trace_product
+    from transport.solver import Solver, probe_conductance
 
     dev = devices.film(width, length, thickness=nz) if nz > 1 else devices.film(width, length)
     s = Solver(dev)
@@ -261,27 +260,15 @@ def probe_case(width, length, nz, energy, box, rho, tau):
     s_r = s._reorder_right(s_r)
     il, ir = s._iface
     n = len(dev.tags)
-    rows = np.concatenate([np.repeat(il, len(il)), np.repeat(ir, len(ir)), probes])
-    cols = np.concatenate([np.tile(il, len(il)), np.tile(ir, len(ir)), probes])
-    vals = np.concatenate([s_l.ravel(), s_r.ravel(), np.full(len(probes), -1j * eta)])
-    sig = sp.csc_matrix((vals, (rows, cols)), shape=(n, n))
-    a = energy * sp.identity(n, format="csc") - dev.hamiltonian(p).tocsc() - sig
+    a = s.open_matrix(energy, dev.hamiltonian(p), s_l, s_r, probes, eta)
     lu = spla.splu(a.tocsc(), permc_spec="COLAMD")
     cols = np.concatenate([il, probes])
     rhs = np.zeros((n, len(cols)), complex)
     rhs[cols, np.arange(len(cols))] = 1
     x = lu.solve(rhs)
     nl = len(il)
-    gam_l, gam_r, gp = 1j * (s_l - s_l.conj().T), 1j * (s_r - s_r.conj().T), 2 * eta
-    t_rl = _trace_product(gam_r, x[ir, :nl], gam_l)
-    g_pl, g_rp, g_lp, g_pp = x[probes, :nl], x[ir, nl:], x[il, nl:], x[probes, nl:]
-    t_pl = gp * np.sum((g_pl @ gam_l) * g_pl.conj(), axis=1).real
-    t_rp = gp * np.sum(g_rp.conj() * (gam_r @ g_rp), axis=0).real
-    t_lp = gp * np.sum(g_lp.conj() * (gam_l @ g_lp), axis=0).real
-    t_pp = gp**2 * np.abs(g_pp) ** 2
-    np.fill_diagonal(t_pp, 0.0)
-    v = np.linalg.solve(np.diag(t_lp + t_rp + t_pp.sum(axis=0)) - t_pp, t_pl)
-    g_ref = t_rl + float(t_rp @ v)
+    g_ref = probe_conductance(x[ir, :nl], x[probes, :nl], x[ir, nl:], x[il, nl:],
+                              x[probes, nl:], s_l, s_r, eta)["conductance"]  # fmt: skip
     t_ref = time.perf_counter() - t0
     return dict(case="probes", size=f"{width}x{length}x{nz}", sites=n, probes=len(probes),
                 solve=d["solve"], seconds_cooperon=round(t_ours, 3),

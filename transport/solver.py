@@ -185,18 +185,24 @@ class Solver:
         n = h.shape[0]
         s_l, s_r = self.selfenergies(energy, params)
         il, ir = self._iface
-        rows = np.concatenate([np.repeat(il, len(il)), np.repeat(ir, len(ir))])
-        cols = np.concatenate([np.tile(il, len(il)), np.tile(ir, len(ir))])
-        vals = np.concatenate([s_l.ravel(), s_r.ravel()])
-        sig = sp.csr_matrix((vals, (rows, cols)), shape=(n, n))
-        a = (energy * sp.identity(n, format="csr") - h - sig).tocsc()
-        lu = spla.splu(a, permc_spec="COLAMD")
+        lu = spla.splu(self.open_matrix(energy, h, s_l, s_r).tocsc(), permc_spec="COLAMD")
         rhs = np.zeros((n, len(il)), complex)
         rhs[il, np.arange(len(il))] = 1
         g_rl = lu.solve(rhs)[ir]
         gam_l = 1j * (s_l - s_l.conj().T)
         gam_r = 1j * (s_r - s_r.conj().T)
         return _trace_product(gam_r, g_rl, gam_l)
+
+    def open_matrix(self, energy, h, s_l, s_r, probes=(), eta=0.0):
+        """E - H - Sigma [t] (COO): lead self-energies on the interfaces, -i eta on probes."""
+        il, ir = self._iface
+        probes = np.asarray(probes, dtype=np.int64)
+        n = h.shape[0]
+        rows = np.concatenate([np.repeat(il, len(il)), np.repeat(ir, len(ir)), probes])
+        cols = np.concatenate([np.tile(il, len(il)), np.tile(ir, len(ir)), probes])
+        vals = np.concatenate([s_l.ravel(), s_r.ravel(), np.full(len(probes), -1j * eta)])
+        sig = sp.coo_matrix((vals, (rows, cols)), shape=(n, n))
+        return (energy * sp.identity(n, format="coo") - h - sig).tocoo()
 
     # -- Buttiker probes ---------------------------------------------------------------
 
@@ -215,9 +221,10 @@ class Solver:
         interfaces and the probe sites) enters. It is the inverse of the
         Schur complement of E - H - Sigma on S, which MUMPS computes in one
         sparse factorization (nested-dissection ordering); then a dense
-        |S| x |S| inversion and a dense N_p x N_p system. On a 60 x 60 x 12
-        slab with 213 probes this takes 4 s per field, against 49 s for
-        SuperLU with every terminal as a right-hand side.
+        |S| x |S| inversion and a dense N_p x N_p system
+        (:func:`probe_conductance`). On a 60 x 60 x 12 slab with 215 probes
+        this takes ~5 s per field, against ~50 s for SuperLU with every
+        terminal as a right-hand side (``benchmarks/run.py --probes``).
         """
         dev = self.device
         probes = dev.probe_sites(params)
@@ -228,11 +235,7 @@ class Solver:
         if self.method == "rgf":  # Sigma_R is stored in the left lead's interface order
             s_r = self._reorder_right(s_r)
         il, ir = self._iface
-        rows = np.concatenate([np.repeat(il, len(il)), np.repeat(ir, len(ir)), probes])
-        cols = np.concatenate([np.tile(il, len(il)), np.tile(ir, len(ir)), probes])
-        vals = np.concatenate([s_l.ravel(), s_r.ravel(), np.full(len(probes), -1j * eta)])
-        sig = sp.coo_matrix((vals, (rows, cols)), shape=(n, n))
-        a = (energy * sp.identity(n, format="coo") - h - sig).tocoo()
+        a = self.open_matrix(energy, h, s_l, s_r, probes, eta)
         terminals = np.unique(np.concatenate([il, ir, probes]))  # a probe may sit on an interface
         pos = np.full(n, -1)
         pos[terminals] = np.arange(len(terminals))
@@ -241,33 +244,13 @@ class Solver:
         def block(r, c):  # G[r, c] for system site indices r, c among the terminals
             return g_s[np.ix_(pos[r], pos[c])]
 
-        gam_l = 1j * (s_l - s_l.conj().T)
-        gam_r = 1j * (s_r - s_r.conj().T)
-        g_rl, g_pl, g_rp, g_lp = (
-            block(ir, il),
-            block(probes, il),
-            block(ir, probes),
-            block(il, probes),
-        )
-        g_pp = block(probes, probes)
-        gam_p = 2 * eta
-        t_rl = _trace_product(gam_r, g_rl, gam_l)
-        t_pl = gam_p * np.sum((g_pl @ gam_l) * g_pl.conj(), axis=1).real
-        t_rp = gam_p * np.sum(g_rp.conj() * (gam_r @ g_rp), axis=0).real
-        t_lp = gam_p * np.sum(g_lp.conj() * (gam_l @ g_lp), axis=0).real
-        t_pp = gam_p**2 * np.abs(g_pp) ** 2
-        np.fill_diagonal(t_pp, 0.0)
-        out_p = t_lp + t_rp + t_pp.sum(axis=0)  # everything injected by p that leaves via j
-        k = np.diag(out_p) - t_pp
-        v = np.linalg.solve(k, t_pl) if len(probes) else np.zeros(0)
-        g = t_rl + float(t_rp @ v)
-        if not details:
-            return g
-        return dict(
-            conductance=g, t_rl=t_rl, t_pl=t_pl, t_rp=t_rp, t_lp=t_lp, t_pp=t_pp,
-            outflow=out_p, g_pp_diag=np.diag(g_pp).copy(), voltages=v, probes=probes, eta=eta,
-            solve=solve,
+        out = probe_conductance(
+            block(ir, il), block(probes, il), block(ir, probes), block(il, probes),
+            block(probes, probes), s_l, s_r, eta,
         )  # fmt: skip
+        if not details:
+            return out["conductance"]
+        return dict(out, probes=probes, eta=eta, solve=solve)
 
     def _reorder_right(self, s_r_left_order):
         """Sigma_R from the left lead's interface order to the right lead's."""
@@ -301,6 +284,33 @@ class Solver:
         if self.method == "rgf":
             return self._rgf(energy, params_list, onsite_extra)
         return np.array([self._sparse(energy, p, onsite_extra) for p in params_list])
+
+
+def probe_conductance(g_rl, g_pl, g_rp, g_lp, g_pp, s_l, s_r, eta) -> dict:
+    """Conductance [e^2/h] with zero-current probes from the terminal Green's function blocks.
+
+    ``g_xy`` = G[x sites, y sites] for x, y in {L, R, p} (lead interfaces and
+    probe sites), ``s_l``, ``s_r`` the lead self-energies, ``eta`` the probe
+    coupling [t] (Gamma_p = 2 eta). Returns the transmissions T_ij, the probe
+    voltages (V_L = 1, V_R = 0), the outflow of each probe and
+    ``conductance`` = T_RL + sum_p T_Rp V_p (see :meth:`Solver.buttiker`).
+    """
+    gam_l = 1j * (s_l - s_l.conj().T)
+    gam_r = 1j * (s_r - s_r.conj().T)
+    gam_p = 2 * eta
+    t_rl = _trace_product(gam_r, g_rl, gam_l)
+    t_pl = gam_p * np.sum((g_pl @ gam_l) * g_pl.conj(), axis=1).real
+    t_rp = gam_p * np.sum(g_rp.conj() * (gam_r @ g_rp), axis=0).real
+    t_lp = gam_p * np.sum(g_lp.conj() * (gam_l @ g_lp), axis=0).real
+    t_pp = gam_p**2 * np.abs(g_pp) ** 2
+    np.fill_diagonal(t_pp, 0.0)
+    out_p = t_lp + t_rp + t_pp.sum(axis=0)  # everything injected by p that leaves via j
+    k = np.diag(out_p) - t_pp
+    v = np.linalg.solve(k, t_pl) if len(t_pl) else np.zeros(0)
+    return dict(
+        conductance=t_rl + float(t_rp @ v), t_rl=t_rl, t_pl=t_pl, t_rp=t_rp, t_lp=t_lp,
+        t_pp=t_pp, outflow=out_p, g_pp_diag=np.diag(g_pp).copy(), voltages=v,
+    )  # fmt: skip
 
 
 def _trace_product(gam_a, g, gam_b) -> float:
