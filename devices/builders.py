@@ -238,6 +238,12 @@ class Device:
                 out[f"phi_{axis}"] = self.units.phi(_finite(f"b_{axis}", b))
             elif phi is not None:
                 out[f"phi_{axis}"] = _finite(f"phi_{axis}", phi)
+        if out["phi_par"] != 0 and self.geometry.thickness == 1:
+            raise ValueError(
+                f"an in-plane field (b_par, phi_par) has no orbital effect on a single-layer "
+                f"{self.kind} (the model is spinless: no Zeeman term); build it with "
+                "thickness >= 2 layers, or use b_perp"
+            )
         if "flux_tube" in kwargs:
             if self.kind != "ring":
                 raise TypeError("flux_tube [h/e] applies to rings only; use b_perp for a field")

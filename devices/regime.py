@@ -23,7 +23,11 @@ from . import bands
 from .builders import Device, fermi_wavevector
 from .units import G0, PHI0
 
-__all__ = ["Regime", "regime"]
+__all__ = ["IN_PLANE_L_OVER_D", "Regime", "regime"]
+
+# Above this l/d the in-plane dephasing of a lattice slab falls visibly below the
+# thin-film law (measured 0.61 of it at l/d = 0.17; test_validation._coherent_slabs).
+IN_PLANE_L_OVER_D = 0.1
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,8 @@ class Regime:
     magnetic_length: float | None = None
     cyclotron_radius: float | None = None
     ab_period_mT: float | None = None
+    thickness_d: float | None = None
+    b_par_max_T: float | None = None
     nominal_units: bool = False
     warnings: tuple[str, ...] = field(default_factory=tuple)
 
@@ -101,6 +107,11 @@ class Regime:
             ]
         if self.ab_period_mT is not None:
             rows.append(f"  AB period h/(e pi r^2)   = {self.ab_period_mT:.4g} mT (mean radius)")
+        if self.thickness_d is not None:
+            rows.append(
+                f"  slab thickness     d     = a sqrt(N_z^2 - 1) = {self.thickness_d:.4g} a "
+                f"(l/d = {self.mean_free_path / self.thickness_d:.3g})"
+            )
         if self.b_max_T is not None:
             rows += [
                 f"  at B_max = {1e3 * self.b_max_T:.4g} mT: magnetic length l_m = "
@@ -116,6 +127,7 @@ def regime(
     energy: float,
     disorder: float,
     b_max: float | None = None,
+    b_par_max: float | None = None,
 ) -> Regime:
     """Characteristic scales of ``device`` and warnings about its regime.
 
@@ -130,6 +142,11 @@ def regime(
         Largest perpendicular field of a planned sweep [T]; adds the magnetic
         length and cyclotron radius at that field, and warnings when the
         sweep leaves the weak-localization regime.
+    b_par_max : float, optional
+        Largest in-plane field of a planned sweep [T] (slabs): warnings when
+        the thin-film law 1/tau_B = D e^2 B^2 d^2 / (3 hbar^2) does not
+        apply, because l is not << d (measured on lattice slabs, README,
+        Validation) or because the magnetic length falls below d.
     """
     u, g = device.units, device.geometry
     e = device.energy(energy)
@@ -190,6 +207,23 @@ def regime(
                     f"the magnetic length l_m = {l_m:.3g} a is below the mean free path "
                     f"l = {ell:.3g} a (B > B_tr = {1e3 * b_tr:.3g} mT); lower B_max"
                 )
+    d_slab = math.sqrt(nz**2 - 1) if nz > 1 else None
+    if b_par_max is not None and d_slab is not None and math.isfinite(ell):
+        if ell / d_slab > IN_PLANE_L_OVER_D:
+            warnings.append(
+                f"in-plane field sweep on a slab with l/d = {ell / d_slab:.2g} (d = a sqrt(N_z^2 - 1) "
+                f"= {d_slab:.3g} a): the thin-film law 1/tau_B = D e^2 B^2 d^2 / (3 hbar^2) "
+                "assumes l << d; lattice slabs gave 0.61, 0.51, 0.34 of its dephasing at "
+                "l/d = 0.17, 0.30, 0.62 (README, Validation), so an in-plane fit returns l_phi "
+                "too small; use a thicker or more disordered slab"
+            )
+        phi = abs(device.params(b_par=b_par_max)["phi_par"])
+        if phi > 0 and 1 / math.sqrt(2 * np.pi * phi) < d_slab:
+            warnings.append(
+                f"in-plane field sweep leaves the thin-film regime: at B_par = "
+                f"{1e3 * b_par_max:.4g} mT the magnetic length {1 / math.sqrt(2 * np.pi * phi):.3g} a "
+                f"is below the thickness d = {d_slab:.3g} a; lower the in-plane field"
+            )
     rsq = 1 / (2 * sheet * G0) if math.isfinite(sheet) and sheet > 0 else 0.0
     return Regime(
         kind=g.kind,
@@ -221,6 +255,8 @@ def regime(
         magnetic_length=l_m,
         cyclotron_radius=r_c,
         ab_period_mT=ab,
+        thickness_d=d_slab,
+        b_par_max_T=b_par_max,
         nominal_units=u.nominal,
         warnings=tuple(warnings),
     )

@@ -226,8 +226,8 @@ def test_ring_uniform_field_ab_period():
 
 def test_parallel_field_needs_layers():
     kw = dict(disorder=2.0, seed=1)
-    sheet = film(8, 12)
-    assert abs(conductance(sheet, 1.2, phi_par=0.05, **kw) - conductance(sheet, 1.2, **kw)) < 1e-12
+    # a single layer has no orbital response to an in-plane field: asking for one is an error
+    # (test_in_plane_field_on_a_single_layer_is_an_error); a slab of 3 layers responds
     slab = film(8, 12, 3)
     assert abs(conductance(slab, 1.2, phi_par=0.05, **kw) - conductance(slab, 1.2, **kw)) > 1e-3
 
@@ -373,6 +373,36 @@ def test_regime_report_warnings():
     assert any("ballistic" in w for w in dev.regime(1.0, 0.3).warnings)
     assert any("localized" in w for w in wire(6, 400).regime(1.0, 2.0).warnings)
     assert any("Ioffe-Regel" in w for w in dev.regime(1.0, 9.0).warnings)
+
+
+def test_in_plane_field_regime_warnings():
+    # 48 x 48 x 8 slab at E = 3 t, box 4.5 t: l = 2.37 a, d = a sqrt(63) = 7.94 a (l/d = 0.30),
+    # where the validation measured about half the thin-film law's in-plane dephasing.
+    slab = film(48, 48, 8)
+    phi = 0.0035  # h/e per x-z plaquette: magnetic length 1/sqrt(2 pi phi) = 6.7 a < d
+    rep = slab.regime(3.0, 4.5, b_par_max=slab.units.tesla(phi))
+    assert rep.thickness_d == pytest.approx(np.sqrt(63), rel=1e-12)
+    assert any("l/d = 0.3 " in w and "l << d" in w for w in rep.warnings)
+    assert any("magnetic length 6.74 a is below the thickness" in w for w in rep.warnings)
+    assert "(l/d = 0.299)" in str(rep)
+    weak = slab.regime(3.0, 4.5, b_par_max=slab.units.tesla(phi / 4))  # l_m = 13.5 a > d
+    assert not any("magnetic length" in w for w in weak.warnings)
+    # a dirty, thick slab is in the law's regime: l = 1.33 a, d = 29.98 a (l/d = 0.044)
+    thick = film(20, 20, 30).regime(3.0, 6.0, b_par_max=slab.units.tesla(1e-4))
+    assert not any("in-plane" in w for w in thick.warnings)
+    # no in-plane sweep planned: no in-plane warning, and a single layer has no thickness
+    assert not any("in-plane" in w for w in slab.regime(3.0, 4.5).warnings)
+    assert film(10, 10).regime(1.0, 2.5).thickness_d is None
+
+
+def test_in_plane_field_on_a_single_layer_is_an_error():
+    for dev in (film(10, 10), ring(4, 8)):
+        with pytest.raises(ValueError, match="no orbital effect on a single-layer"):
+            dev.params(b_par=0.5)
+        with pytest.raises(ValueError, match="thickness >= 2"):
+            dev.params(phi_par=0.01)
+        assert dev.params(b_par=0.0)["phi_par"] == 0.0
+    assert film(10, 10, 2).params(phi_par=0.01)["phi_par"] == 0.01
 
 
 def test_regime_lab_units_consistent():

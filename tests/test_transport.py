@@ -222,6 +222,13 @@ def test_bad_sweep_input():
         transport.sweep(dev, b_perp=[0.0], energies=[0.01], seeds=2, disorder=2.0)
 
 
+def test_in_plane_sweep_on_a_thin_clean_slab_warns():
+    dev = devices.film(6, 6, 3)  # l >> d: the thin-film in-plane law does not apply
+    with pytest.warns(transport.RegimeWarning, match="(?s)in-plane field sweep on a slab.*l << d"):
+        transport.sweep(dev, b_par=[0, dev.units.tesla(0.001)], executor="serial",
+                        energies=[1.0], seeds=1, disorder=1.0)  # fmt: skip
+
+
 def test_field_outside_wl_regime_warns_with_report():
     dev = _film()
     with pytest.warns(transport.RegimeWarning, match="(?s)cyclotron radius.*Regime report"):

@@ -319,7 +319,7 @@ def _closed_loop_figure(tin, fitted, labels, title, filename):
 
 # 48 x 48 x 8 slab, E = 3 t, box 4.5 t: Born l = 2.4 a < d = a sqrt(8^2 - 1) = 7.9 a
 W_SLAB, NZ_SLAB, E_SLAB, DIS_SLAB = 48, 8, 3.0, 4.5
-L_PHI_SLAB = (12.0, 17.0, 24.0)  # input l_phi [a] (Born D): tau_phi over a factor 4
+L_PHI_SLAB = (12.0, 17.0, 24.0)  # l_set [a]: tau_phi over a factor 4, input l_phi 1.22 l_set
 SEEDS_SLAB = 100
 PERP_FRACTIONS = (0.5, 1, 2, 4, 8, 14, 20)  # of B_phi = hbar / (4 e l_phi^2)
 PHI_PAR_MAX = 0.0035  # in-plane flux per x-z plaquette [h/e]: l_B|| = 1.25 d at the top
@@ -343,14 +343,16 @@ def test_parallel_field_slab():
     Also printed (information): the sheet formulas (HLN, the in-plane law),
     the probes' decay length from the coherent transmission, and one tau_phi
     with 5x denser, 5x weaker probes, the perpendicular fit on a slab twice
-    as long and on slabs of 2 and 4 layers. Sweeps stored in
+    as long and on slabs of 2 and 4 layers, and slabs without probes
+    (`_coherent_slabs`). Input tau_phi: see `_set_tau` (input l_phi = 14.7,
+    20.8, 29.4 a with the slab's D). Sweeps stored in
     out/validation/parallel_slab/ and parallel_slab_diag/.
     """
     dev = devices.film(W_SLAB, W_SLAB, thickness=NZ_SLAB)  # lattice units (nominal a, t)
     u = dev.units
     rep = dev.regime(E_SLAB, DIS_SLAB)
     ell = rep.mean_free_path
-    diff = ell**2 / (3 * rep.tau_ps / u.time_ps)  # Born D = v l / 3 [a^2 t / hbar]
+    diff = rep.diffusion  # Einstein relation D = Sigma tau / nu [a^2 t / hbar]
     d_eff = math.sqrt(NZ_SLAB**2 - 1)
     side, thick = W_SLAB * u.a_m, d_eff * u.a_m
     b_tr = fits.lineshapes.HBAR_OVER_E / (2 * (ell * u.a_m) ** 2)
@@ -361,8 +363,9 @@ def test_parallel_field_slab():
     par_fields = [0.0, *u.tesla(PHI_PAR_MAX * np.array(PAR_FRACTIONS))]
     rows = []
     for lp in L_PHI_SLAB:
-        tau_in = lp**2 / diff * u.time_ps
-        phi_phi = 1 / (8 * math.pi * lp**2)  # B_phi as flux per x-y plaquette [h/e]
+        tau_in = _set_tau(lp, rep, u)
+        l_in = math.sqrt(diff * tau_in / u.time_ps)  # input l_phi = sqrt(D tau_phi) [a]
+        phi_phi = 1 / (8 * math.pi * lp**2)  # fields in units of B_phi(l_set) [h/e per plaquette]
         perp_fields = [0.0, *u.tesla(phi_phi * np.array(PERP_FRACTIONS))]
         kw = dict(energies=[E_SLAB], seeds=SEEDS_SLAB, disorder=DIS_SLAB, tau_phi=tau_in,
                   dephasing="probes", probe_density=0.01)  # fmt: skip
@@ -386,7 +389,7 @@ def test_parallel_field_slab():
         l1, e1 = r_perp.values["l_phi"], r_perp.stderr["l_phi"]
         l2, e2 = r_par.values["l_phi"], r_par.stderr["l_phi"]
         rows.append(dict(
-            l_phi_in_sites=lp, tau_in_ps=tau_in, G0=float(ds_perp.G_mean.values.ravel()[0]),
+            l_phi_set_sites=lp, l_phi_in_sites=l_in, tau_in_ps=tau_in, G0=float(ds_perp.G_mean.values.ravel()[0]),
             l_perp_sites=l1 / u.a_m, l_perp_err=e1 / u.a_m, chi2_perp=r_perp.reduced_chi2,
             l_par_sites=l2 / u.a_m, l_par_err=e2 / u.a_m, chi2_par=r_par.reduced_chi2,
             b_phi_T=fits.lineshapes.HBAR_OVER_E / (4 * l1**2),
@@ -397,7 +400,7 @@ def test_parallel_field_slab():
         ))  # fmt: skip
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "parallel_slab.json").write_text(json.dumps(
-        dict(l_sites=ell, d_sites=d_eff, born_diffusion=diff, rows=rows), indent=2))  # fmt: skip
+        dict(l_sites=ell, d_sites=d_eff, diffusion=diff, rows=rows), indent=2))  # fmt: skip
     print(f"\n  slab {W_SLAB} x {W_SLAB} x {NZ_SLAB}: l = {ell:.3g} a (Born), d = {d_eff:.3g} a, "
           f"N = {rep.channels}, k_F l = {rep.k_f * ell:.2g}")  # fmt: skip
     print("  l_phi in  <G(0)>   l_phi (perp fit)    l_phi (in-plane fit)   ratio    B*/B_phi "
@@ -418,10 +421,11 @@ def test_parallel_field_slab():
               f"{r['l_sheet_par_sites']:5.3g}; finite fits / input: perpendicular "
               f"{r['l_perp_sites'] / r['l_phi_in_sites']:.2f}, in-plane "
               f"{r['l_par_sites'] / r['l_phi_in_sites']:.2f}")  # fmt: skip
-    _probe_decay_lengths(dev, ell, diff)
-    _denser_probes(dev, ell, diff, b_tr, common, thick)
-    _longer_sample(ell, diff, b_tr)
+    _probe_decay_lengths(dev, rep)
+    _denser_probes(dev, rep, b_tr, common, thick)
+    _longer_sample(rep, b_tr)
     _thinner_slabs()
+    _coherent_slabs()
     ratios, ratio_errs = np.array(ratios), np.array(ratio_errs)
     w = ratio_errs**-2
     mean = float(np.sum(w * ratios) / np.sum(w))
@@ -456,22 +460,37 @@ def decay_length(dev, energy, params, l_eff):
     return l_eff / brentq(lambda v: v / math.sinh(v) - ratio, 1e-6, 50.0)
 
 
-def _probe_decay_lengths(dev, ell, diff, seeds=10):
-    u = dev.units
+def _set_tau(l_set, rep, units):
+    """tau_phi [ps] of the slab sweeps: l_set^2 / D_set with D_set = l^2 / (3 tau).
+
+    D_set is 2/3 of the slab's D (`rep.diffusion`, the Einstein relation): it
+    applied the 3D relation D = v l / 3 to the regime's in-plane l, whose
+    v_F = sqrt(2 Sigma / nu) already makes D = v_F l / 2. Kept so that the
+    stored sweeps stay valid; the input is l_phi = sqrt(D tau_phi) =
+    sqrt(3/2) l_set, which is what every comparison uses.
+    """
+    d_set = rep.mean_free_path**2 / (3 * rep.tau_ps / units.time_ps)
+    return l_set**2 / d_set * units.time_ps
+
+
+def _probe_decay_lengths(dev, rep, seeds=10):
+    u, ell = dev.units, rep.mean_free_path
     print("  (information) probe decay length l_a from <T_RL>/<G> = x/sinh x, "
           f"{seeds} realizations at B = 0:")  # fmt: skip
     for lp in L_PHI_SLAB:
-        tau_in = lp**2 / diff * u.time_ps
+        tau_in = _set_tau(lp, rep, u)
+        l_in = math.sqrt(rep.diffusion * tau_in / u.time_ps)
         params = [dev.params(disorder=DIS_SLAB, seed=k, tau_phi=tau_in, dephasing="probes",
                              probe_density=0.01) for k in range(seeds)]  # fmt: skip
         la = decay_length(dev, E_SLAB, params, W_SLAB + 2 * 0.71 * ell)
-        print(f"    input {lp:4.3g}: l_a = {la:.3g} a ({la / lp:.2f} x input)")
+        print(f"    input {l_in:4.3g}: l_a = {la:.3g} a ({la / l_in:.2f} x input)")
 
 
-def _denser_probes(dev, ell, diff, b_tr, common, thick, lp=17.0, rho=0.05, seeds=50):
+def _denser_probes(dev, rep, b_tr, common, thick, lp=17.0, rho=0.05, seeds=50):
     """Information: the same loop at one tau_phi with 5x denser, 5x weaker probes."""
     u = dev.units
-    tau_in = lp**2 / diff * u.time_ps
+    tau_in = _set_tau(lp, rep, u)
+    l_in = math.sqrt(rep.diffusion * tau_in / u.time_ps)
     phi_phi = 1 / (8 * math.pi * lp**2)
     perp_fields = [0.0, *u.tesla(phi_phi * np.array(PERP_FRACTIONS))]
     par_fields = [0.0, *u.tesla(PHI_PAR_MAX * np.array(PAR_FRACTIONS))]
@@ -487,17 +506,18 @@ def _denser_probes(dev, ell, diff, b_tr, common, thick, lp=17.0, rho=0.05, seeds
     r2 = fits.FiniteFilmParallel(thickness=thick, **common).fit(par.b, par.dy, par.sigma)
     l1, e1 = r1.values["l_phi"] / u.a_m, r1.stderr["l_phi"] / u.a_m
     l2, e2 = r2.values["l_phi"] / u.a_m, r2.stderr["l_phi"] / u.a_m
-    print(f"  (information) probes on {rho:.0%} of the sites, input {lp:g} a, {seeds} realizations: "
+    print(f"  (information) probes on {rho:.0%} of the sites, input {l_in:.3g} a, {seeds} realizations: "
           f"perpendicular {l1:.3g} +- {e1:.2g}, in-plane {l2:.3g} +- {e2:.2g}, ratio {l2 / l1:.2f}")  # fmt: skip
 
 
-def _longer_sample(ell, diff, b_tr, length=96, lp=12.0, seeds=50):
+def _longer_sample(rep, b_tr, length=96, lp=12.0, seeds=50):
     """Information: the perpendicular fit on a slab twice as long (contacts twice as far)."""
     dev = devices.film(W_SLAB, length, thickness=NZ_SLAB)
-    u = dev.units
+    u, ell = dev.units, rep.mean_free_path
+    tau_in = _set_tau(lp, rep, u)
     phi_phi = 1 / (8 * math.pi * lp**2)
     ds = sweep(dev, b_perp=[0.0, *u.tesla(phi_phi * np.array(PERP_FRACTIONS))], energies=[E_SLAB],
-               seeds=seeds, disorder=DIS_SLAB, tau_phi=lp**2 / diff * u.time_ps,
+               seeds=seeds, disorder=DIS_SLAB, tau_phi=tau_in,
                dephasing="probes", probe_density=0.01,
                path=OUT / "parallel_slab_diag" / f"perp_{W_SLAB}x{length}_lphi{lp:g}_n{seeds}.nc")  # fmt: skip
     data = fits.from_dataset(ds, quantity="total")
@@ -507,7 +527,8 @@ def _longer_sample(ell, diff, b_tr, length=96, lp=12.0, seeds=50):
     sheet = fits.from_dataset(ds, quantity="sheet")
     h = fits.HLN(g_s=1, b_tr=b_tr, alpha=1.0).fit(sheet.b, sheet.dy, sheet.sigma, window=0.5 * b_tr)
     l_hln = math.sqrt(fits.lineshapes.HBAR_OVER_E / (4 * h.values["b_phi"])) / u.a_m
-    print(f"  (information) {W_SLAB} x {length} x {NZ_SLAB} slab, input {lp:g} a, {seeds} "
+    print(f"  (information) {W_SLAB} x {length} x {NZ_SLAB} slab, input "
+          f"{math.sqrt(rep.diffusion * tau_in / u.time_ps):.3g} a, {seeds} "
           f"realizations, perpendicular: finite-device {r.values['l_phi'] / u.a_m:.3g} +- "
           f"{r.stderr['l_phi'] / u.a_m:.2g}, HLN {l_hln:.3g}")  # fmt: skip
 
@@ -518,7 +539,7 @@ def _thinner_slabs(thicknesses=(2, 4), lp=12.0, seeds=50):
         dev = devices.film(W_SLAB, W_SLAB, thickness=nz)
         u, rep = dev.units, dev.regime(E_SLAB, DIS_SLAB)
         ell = rep.mean_free_path
-        tau_in = lp**2 / (ell**2 / (3 * rep.tau_ps / u.time_ps)) * u.time_ps
+        tau_in = _set_tau(lp, rep, u)
         rho = 0.01 * NZ_SLAB / nz
         kw = dict(disorder=DIS_SLAB, tau_phi=tau_in, dephasing="probes", probe_density=rho)
         phi_phi = 1 / (8 * math.pi * lp**2)
@@ -534,9 +555,55 @@ def _thinner_slabs(thicknesses=(2, 4), lp=12.0, seeds=50):
         params = [dev.params(seed=k, **kw) for k in range(10)]
         la = decay_length(dev, E_SLAB, params, W_SLAB + 2 * 0.71 * ell)
         lf = r.values["l_phi"] / u.a_m
-        print(f"  (information) {W_SLAB} x {W_SLAB} x {nz} slab, input {lp:g} a: perpendicular "
+        l_in = math.sqrt(rep.diffusion * tau_in / u.time_ps)
+        print(f"  (information) {W_SLAB} x {W_SLAB} x {nz} slab, input {l_in:.3g} a: perpendicular "
               f"finite-device {lf:.3g} +- {r.stderr['l_phi'] / u.a_m:.2g}, l_a {la:.3g}, "
               f"ratio {lf / la:.2f}")  # fmt: skip
+
+
+COHERENT_PERP_FLUX = (5e-5, 1e-4, 2e-4, 4e-4, 8e-4, 1.6e-3, 3e-3)  # per x-y plaquette [h/e]
+
+
+def _coherent_slabs(cases=((8, 4.5, 100), (8, 6.0, 100), (4, 4.5, 200), (4, 6.0, 200))):
+    """Information: slabs without probes, where the contacts are the only cutoff.
+
+    With l_phi -> infinity the finite-device models have no free parameter
+    (alpha = 1, l_phi = 1e5 a): the in-plane data / model ratio at the
+    lowest fields is the in-plane Cooperon mass relative to the law
+    (e d B / hbar)^2 / 3 with d^2 = a^2 (N_z^2 - 1), which assumes l << d.
+    Cases (N_z, box disorder, realizations) span l/d = 0.17 .. 0.62; the
+    in-plane fields scale as 1/d so that the law gives the same masses.
+    """
+    rows = []
+    for nz, dis, seeds in cases:
+        dev = devices.film(W_SLAB, W_SLAB, thickness=nz)
+        u, rep = dev.units, dev.regime(E_SLAB, dis)
+        ell, d_eff = rep.mean_free_path, math.sqrt(nz**2 - 1)
+        common = dict(g_s=1, width=W_SLAB * u.a_m, length=W_SLAB * u.a_m, alpha=1.0,
+                      extension=0.71 * ell * u.a_m)  # fmt: skip
+        coherent = 1e5 * u.a_m
+        scale = ((NZ_SLAB**2 - 1) / (nz**2 - 1)) ** 0.5
+        tag = f"48x48x{nz}_E{E_SLAB:g}_W{dis:g}_n{seeds}"
+        kw = dict(energies=[E_SLAB], seeds=seeds, disorder=dis)
+        ds = sweep(dev, b_par=[0.0, *u.tesla(scale * PHI_PAR_MAX * np.array(PAR_FRACTIONS))],
+                   path=OUT / "parallel_slab_diag" / f"coherent_par_{tag}.nc", **kw)  # fmt: skip
+        data = fits.from_dataset(ds, quantity="total", axis="b_par")
+        model = fits.FiniteFilmParallel(thickness=d_eff * u.a_m, **common)
+        ratio = data.dy / model.shape(data.b, coherent, 1.0)
+        err = data.sigma / model.shape(data.b, coherent, 1.0)
+        ds = sweep(dev, b_perp=[0.0, *u.tesla(np.array(COHERENT_PERP_FLUX))],
+                   path=OUT / "parallel_slab_diag" / f"coherent_perp_{tag}.nc", **kw)  # fmt: skip
+        data = fits.from_dataset(ds, quantity="total")
+        b_tr = fits.lineshapes.HBAR_OVER_E / (2 * (ell * u.a_m) ** 2)
+        pm = fits.FiniteFilm(b_tr=b_tr, **common).shape(data.b, coherent, 1.0)
+        rows.append((nz, dis, ell, ell / d_eff, seeds, ratio, err, data.dy / pm, data.sigma / pm))
+    print("  (information) coherent slabs (no probes), data / finite-device model, no free "
+          "parameter:")  # fmt: skip
+    for nz, dis, ell, ratio_l, seeds, r, e, rp, ep in sorted(rows, key=lambda row: row[3]):
+        print(f"    N_z {nz}, box {dis:g}: l = {ell:.3g} a, l/d = {ratio_l:.2f}, {seeds} realizations; "
+              f"in-plane: low field {np.mean(r[:2]):.2f} +- {np.mean(e[:2]):.2f}, "
+              f"all {np.round(r, 2).tolist()}; perpendicular: {np.round(rp, 2).tolist()} "
+              f"(+- {np.mean(ep):.2f})")  # fmt: skip
 
 
 # -- random-matrix values ------------------------------------------------------------------

@@ -575,10 +575,12 @@ def _regime_warnings(device, exp):
     if exp["disorder_meV"] <= 0:
         return
     b_max = max(abs(b) for b in exp["b_perp_T"])
-    if b_max == 0:
+    b_par_max = max(abs(b) for b in exp["b_par_T"])
+    if b_max == 0 and b_par_max == 0:
         return
     for e in exp["energy_meV"]:
-        rep = device.regime(e, exp["disorder_meV"], b_max=b_max)
+        rep = device.regime(e, exp["disorder_meV"], b_max=b_max or None,
+                            b_par_max=b_par_max or None)  # fmt: skip
         bad = [w for w in rep.warnings if "field sweep" in w]
         if bad:
             warnings.warn(RegimeWarning(f"at E = {e:g} meV: {'; '.join(bad)}\n{rep}"), stacklevel=3)
