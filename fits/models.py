@@ -406,6 +406,11 @@ class HLNSpinOrbit(HLN):
 class ParallelField(Model):
     """Thin film in a parallel field: B* [T] and alpha; l_phi = sqrt(3) hbar/(e d B*).
 
+    The law behind it, 1/tau_B = D e^2 B^2 d^2 / (3 hbar^2), holds for
+    l << d << l_phi. On lattice slabs with l/d = 0.17-0.62 (README,
+    Validation) the measured in-plane dephasing was 0.61-0.34 of it, so
+    l_phi from this fit came out too small there.
+
     Parameters
     ----------
     g_s : {1, 2}
@@ -573,7 +578,8 @@ class FiniteFilmParallel(FiniteFilm):
     (l << d << l_phi) on the device of :class:`FiniteFilm` at zero
     perpendicular field; for W, L >> l_phi it is (W/L) times
     :class:`ParallelField`. Parameters l_phi [m] and alpha; dG in e^2/h for
-    the whole device; fit against ``b_par`` [T].
+    the whole device; fit against ``b_par`` [T]. The same caveat as for
+    :class:`ParallelField`: the mass assumes l << d.
 
     Parameters
     ----------

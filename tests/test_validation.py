@@ -343,8 +343,8 @@ def test_parallel_field_slab():
     Also printed (information): the sheet formulas (HLN, the in-plane law),
     the probes' decay length from the coherent transmission, and one tau_phi
     with 5x denser, 5x weaker probes, the perpendicular fit on a slab twice
-    as long and on slabs of 2 and 4 layers, and slabs without probes
-    (`_coherent_slabs`). Input tau_phi: see `_set_tau` (input l_phi = 14.7,
+    as long, on slabs of 2 and 4 layers and on a dirtier slab (box 6 t,
+    l/d = 0.17), and slabs without probes (`_coherent_slabs`). Input tau_phi: see `_set_tau` (input l_phi = 14.7,
     20.8, 29.4 a with the slab's D). Sweeps stored in
     out/validation/parallel_slab/ and parallel_slab_diag/.
     """
@@ -425,6 +425,7 @@ def test_parallel_field_slab():
     _denser_probes(dev, rep, b_tr, common, thick)
     _longer_sample(rep, b_tr)
     _thinner_slabs()
+    _dirtier_slab()
     _coherent_slabs()
     ratios, ratio_errs = np.array(ratios), np.array(ratio_errs)
     w = ratio_errs**-2
@@ -559,6 +560,39 @@ def _thinner_slabs(thicknesses=(2, 4), lp=12.0, seeds=50):
         print(f"  (information) {W_SLAB} x {W_SLAB} x {nz} slab, input {l_in:.3g} a: perpendicular "
               f"finite-device {lf:.3g} +- {r.stderr['l_phi'] / u.a_m:.2g}, l_a {la:.3g}, "
               f"ratio {lf / la:.2f}")  # fmt: skip
+
+
+def _dirtier_slab(dis=6.0, lp=12.0, seeds=50):
+    """Information: the loop at one tau_phi on the same slab with box 6 t (l/d = 0.17)."""
+    dev = devices.film(W_SLAB, W_SLAB, thickness=NZ_SLAB)
+    u, rep = dev.units, dev.regime(E_SLAB, dis)
+    ell = rep.mean_free_path
+    tau_in = _set_tau(lp, rep, u)
+    l_in = math.sqrt(rep.diffusion * tau_in / u.time_ps)
+    kw = dict(energies=[E_SLAB], seeds=seeds, disorder=dis, tau_phi=tau_in, dephasing="probes",
+              probe_density=0.01)  # fmt: skip
+    phi_phi = 1 / (8 * math.pi * l_in**2)
+    tag = f"48x48x{NZ_SLAB}_E{E_SLAB:g}_W{dis:g}_lphi{lp:g}_n{seeds}.nc"
+    folder = OUT / "parallel_slab_diag"
+    perp = fits.from_dataset(sweep(dev, b_perp=[0.0, *u.tesla(phi_phi * np.array(PERP_FRACTIONS))],
+                                   path=folder / f"perp_{tag}", **kw), quantity="total")  # fmt: skip
+    par = fits.from_dataset(sweep(dev, b_par=[0.0, *u.tesla(PHI_PAR_MAX * np.array(PAR_FRACTIONS))],
+                                  path=folder / f"par_{tag}", **kw), quantity="total", axis="b_par")  # fmt: skip
+    b_tr = fits.lineshapes.HBAR_OVER_E / (2 * (ell * u.a_m) ** 2)
+    common = dict(g_s=1, width=W_SLAB * u.a_m, length=W_SLAB * u.a_m, alpha=1.0,
+                  extension=0.71 * ell * u.a_m)  # fmt: skip
+    r1 = fits.FiniteFilm(b_tr=b_tr, **common).fit(perp.b, perp.dy, perp.sigma, window=0.5 * b_tr)
+    r2 = fits.FiniteFilmParallel(thickness=math.sqrt(NZ_SLAB**2 - 1) * u.a_m, **common).fit(
+        par.b, par.dy, par.sigma
+    )
+    params = [dev.params(disorder=dis, seed=k, tau_phi=tau_in, dephasing="probes",
+                         probe_density=0.01) for k in range(10)]  # fmt: skip
+    la = decay_length(dev, E_SLAB, params, W_SLAB + 2 * 0.71 * ell)
+    l1, l2 = r1.values["l_phi"] / u.a_m, r2.values["l_phi"] / u.a_m
+    print(f"  (information) box {dis:g} t (l = {ell:.3g} a, l/d = {ell / math.sqrt(NZ_SLAB**2 - 1):.2f}),"
+          f" input {l_in:.3g} a, {seeds} realizations: l_a {la:.3g}; perpendicular {l1:.3g} +- "
+          f"{r1.stderr['l_phi'] / u.a_m:.2g} ({l1 / la:.2f} l_a), in-plane {l2:.3g} +- "
+          f"{r2.stderr['l_phi'] / u.a_m:.2g} ({l2 / la:.2f} l_a), ratio {l2 / l1:.2f}")  # fmt: skip
 
 
 COHERENT_PERP_FLUX = (5e-5, 1e-4, 2e-4, 4e-4, 8e-4, 1.6e-3, 3e-3)  # per x-y plaquette [h/e]
