@@ -213,9 +213,9 @@ def regime(
             warnings.append(
                 f"in-plane field sweep on a slab with l/d = {ell / d_slab:.2g} (d = a sqrt(N_z^2 - 1) "
                 f"= {d_slab:.3g} a): the thin-film law 1/tau_B = D e^2 B^2 d^2 / (3 hbar^2) "
-                "assumes l << d; lattice slabs gave 0.61, 0.51, 0.34 of its dephasing at "
-                "l/d = 0.17, 0.30, 0.62 (README, Validation), so an in-plane fit returns l_phi "
-                "too small; use a thicker or more disordered slab"
+                "assumes l << d; lattice slabs without dephasing gave 0.61, 0.51, 0.34 of its "
+                "dephasing at l/d = 0.17, 0.30, 0.62 (README, Validation), so an in-plane fit "
+                "can return l_phi too small; use a thicker or more disordered slab"
             )
         phi = abs(device.params(b_par=b_par_max)["phi_par"])
         if phi > 0 and 1 / math.sqrt(2 * np.pi * phi) < d_slab:
