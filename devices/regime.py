@@ -218,11 +218,12 @@ def regime(
                 "can return l_phi too small; use a thicker or more disordered slab"
             )
         phi = abs(device.params(b_par=b_par_max)["phi_par"])
-        if phi > 0 and 1 / math.sqrt(2 * np.pi * phi) < d_slab:
+        l_par = 1 / math.sqrt(2 * np.pi * phi) if phi > 0 else math.inf
+        if l_par < d_slab:
             warnings.append(
                 f"in-plane field sweep leaves the thin-film regime: at B_par = "
-                f"{1e3 * b_par_max:.4g} mT the magnetic length {1 / math.sqrt(2 * np.pi * phi):.3g} a "
-                f"is below the thickness d = {d_slab:.3g} a; lower the in-plane field"
+                f"{1e3 * b_par_max:.4g} mT the magnetic length {l_par:.3g} a is below the "
+                f"thickness d = {d_slab:.3g} a; lower the in-plane field"
             )
     rsq = 1 / (2 * sheet * G0) if math.isfinite(sheet) and sheet > 0 else 0.0
     return Regime(
