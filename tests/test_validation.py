@@ -642,6 +642,7 @@ def _coherent_slabs(cases=((8, 4.5, 100), (8, 6.0, 100), (4, 4.5, 200), (4, 6.0,
     (e d B / hbar)^2 / 3 with d^2 = a^2 (N_z^2 - 1), which assumes l << d.
     Cases (N_z, box disorder, realizations) span l/d = 0.17 .. 0.62; the
     in-plane fields scale as 1/d so that the law gives the same masses.
+    The main slab is also swept with the in-plane field in the leads.
     """
     rows = []
     for nz, dis, seeds in cases:
@@ -666,6 +667,12 @@ def _coherent_slabs(cases=((8, 4.5, 100), (8, 6.0, 100), (4, 4.5, 200), (4, 6.0,
         b_tr = fits.lineshapes.HBAR_OVER_E / (2 * (ell * u.a_m) ** 2)
         pm = fits.FiniteFilm(b_tr=b_tr, **common).shape(data.b, coherent, 1.0)
         rows.append((nz, dis, ell, ell / d_eff, seeds, ratio, err, data.dy / pm, data.sigma / pm))
+        if (nz, dis) == (NZ_SLAB, DIS_SLAB):  # the same with the in-plane field in the leads
+            fil = devices.film(W_SLAB, W_SLAB, thickness=nz, field_in_leads=True)
+            ds = sweep(fil, b_par=[0.0, *u.tesla(scale * PHI_PAR_MAX * np.array(PAR_FRACTIONS))],
+                       path=OUT / "parallel_slab_diag" / f"coherent_par_leads_{tag}.nc", **kw)  # fmt: skip
+            data = fits.from_dataset(ds, quantity="total", axis="b_par")
+            leads = data.dy / model.shape(data.b, coherent, 1.0)
     print("  (information) coherent slabs (no probes), data / finite-device model, no free "
           "parameter:")  # fmt: skip
     for nz, dis, ell, ratio_l, seeds, r, e, rp, ep in sorted(rows, key=lambda row: row[3]):
@@ -673,6 +680,8 @@ def _coherent_slabs(cases=((8, 4.5, 100), (8, 6.0, 100), (4, 4.5, 200), (4, 6.0,
               f"in-plane: low field {np.mean(r[:2]):.2f} +- {np.mean(e[:2]):.2f}, "
               f"all {np.round(r, 2).tolist()}; perpendicular: {np.round(rp, 2).tolist()} "
               f"(+- {np.mean(ep):.2f})")  # fmt: skip
+    print(f"    N_z {NZ_SLAB}, box {DIS_SLAB:g}, in-plane field also in the leads: "
+          f"{np.round(leads, 2).tolist()}")  # fmt: skip
 
 
 # -- random-matrix values ------------------------------------------------------------------
