@@ -344,9 +344,10 @@ def test_parallel_field_slab():
     the probes' decay length from the coherent transmission, and one tau_phi
     with 5x denser, 5x weaker probes, the perpendicular fit on a slab twice
     as long and on slabs of 2 and 4 layers, and slabs without probes
-    (`_coherent_slabs`); the dirtier slab is `test_parallel_field_dirty_slab`. Input tau_phi: see `_set_tau` (input l_phi = 14.7,
-    20.8, 29.4 a with the slab's D). Sweeps stored in
-    out/validation/parallel_slab/ and parallel_slab_diag/.
+    (`_coherent_slabs`); the dirtier slab is `test_parallel_field_dirty_slab`.
+    Input tau_phi: see `_set_tau` (input l_phi = 14.7, 20.8, 29.4 a with the
+    slab's D). Sweeps stored in out/validation/parallel_slab/ and
+    parallel_slab_diag/.
     """
     dev = devices.film(W_SLAB, W_SLAB, thickness=NZ_SLAB)  # lattice units (nominal a, t)
     u = dev.units
@@ -363,8 +364,7 @@ def test_parallel_field_slab():
     par_fields = [0.0, *u.tesla(PHI_PAR_MAX * np.array(PAR_FRACTIONS))]
     rows = []
     for lp in L_PHI_SLAB:
-        tau_in = _set_tau(lp, rep, u)
-        l_in = math.sqrt(diff * tau_in / u.time_ps)  # input l_phi = sqrt(D tau_phi) [a]
+        tau_in, l_in = _set_tau(lp, rep, u)  # input l_phi = sqrt(D tau_phi) [a]
         phi_phi = 1 / (8 * math.pi * lp**2)  # fields in units of B_phi(l_set) [h/e per plaquette]
         perp_fields = [0.0, *u.tesla(phi_phi * np.array(PERP_FRACTIONS))]
         kw = dict(energies=[E_SLAB], seeds=SEEDS_SLAB, disorder=DIS_SLAB, tau_phi=tau_in,
@@ -468,9 +468,12 @@ def _set_tau(l_set, rep, units):
     v_F = sqrt(2 Sigma / nu) already makes D = v_F l / 2. Kept so that the
     stored sweeps stay valid; the input is l_phi = sqrt(D tau_phi) =
     sqrt(3/2) l_set, which is what every comparison uses.
+
+    Returns tau_phi [ps] and the input l_phi [a].
     """
     d_set = rep.mean_free_path**2 / (3 * rep.tau_ps / units.time_ps)
-    return l_set**2 / d_set * units.time_ps
+    tau = l_set**2 / d_set * units.time_ps
+    return tau, math.sqrt(rep.diffusion * tau / units.time_ps)
 
 
 def _probe_decay_lengths(dev, rep, seeds=10):
@@ -478,8 +481,7 @@ def _probe_decay_lengths(dev, rep, seeds=10):
     print("  (information) probe decay length l_a from <T_RL>/<G> = x/sinh x, "
           f"{seeds} realizations at B = 0:")  # fmt: skip
     for lp in L_PHI_SLAB:
-        tau_in = _set_tau(lp, rep, u)
-        l_in = math.sqrt(rep.diffusion * tau_in / u.time_ps)
+        tau_in, l_in = _set_tau(lp, rep, u)
         params = [dev.params(disorder=DIS_SLAB, seed=k, tau_phi=tau_in, dephasing="probes",
                              probe_density=0.01) for k in range(seeds)]  # fmt: skip
         la = decay_length(dev, E_SLAB, params, W_SLAB + 2 * 0.71 * ell)
@@ -489,8 +491,7 @@ def _probe_decay_lengths(dev, rep, seeds=10):
 def _denser_probes(dev, rep, b_tr, common, thick, lp=17.0, rho=0.05, seeds=50):
     """Information: the same loop at one tau_phi with 5x denser, 5x weaker probes."""
     u = dev.units
-    tau_in = _set_tau(lp, rep, u)
-    l_in = math.sqrt(rep.diffusion * tau_in / u.time_ps)
+    tau_in, l_in = _set_tau(lp, rep, u)
     phi_phi = 1 / (8 * math.pi * lp**2)
     perp_fields = [0.0, *u.tesla(phi_phi * np.array(PERP_FRACTIONS))]
     par_fields = [0.0, *u.tesla(PHI_PAR_MAX * np.array(PAR_FRACTIONS))]
@@ -514,7 +515,7 @@ def _longer_sample(rep, b_tr, length=96, lp=12.0, seeds=50):
     """Information: the perpendicular fit on a slab twice as long (contacts twice as far)."""
     dev = devices.film(W_SLAB, length, thickness=NZ_SLAB)
     u, ell = dev.units, rep.mean_free_path
-    tau_in = _set_tau(lp, rep, u)
+    tau_in, l_in = _set_tau(lp, rep, u)
     phi_phi = 1 / (8 * math.pi * lp**2)
     ds = sweep(dev, b_perp=[0.0, *u.tesla(phi_phi * np.array(PERP_FRACTIONS))], energies=[E_SLAB],
                seeds=seeds, disorder=DIS_SLAB, tau_phi=tau_in,
@@ -528,7 +529,7 @@ def _longer_sample(rep, b_tr, length=96, lp=12.0, seeds=50):
     h = fits.HLN(g_s=1, b_tr=b_tr, alpha=1.0).fit(sheet.b, sheet.dy, sheet.sigma, window=0.5 * b_tr)
     l_hln = math.sqrt(fits.lineshapes.HBAR_OVER_E / (4 * h.values["b_phi"])) / u.a_m
     print(f"  (information) {W_SLAB} x {length} x {NZ_SLAB} slab, input "
-          f"{math.sqrt(rep.diffusion * tau_in / u.time_ps):.3g} a, {seeds} "
+          f"{l_in:.3g} a, {seeds} "
           f"realizations, perpendicular: finite-device {r.values['l_phi'] / u.a_m:.3g} +- "
           f"{r.stderr['l_phi'] / u.a_m:.2g}, HLN {l_hln:.3g}")  # fmt: skip
 
@@ -539,7 +540,7 @@ def _thinner_slabs(thicknesses=(2, 4), lp=12.0, seeds=50):
         dev = devices.film(W_SLAB, W_SLAB, thickness=nz)
         u, rep = dev.units, dev.regime(E_SLAB, DIS_SLAB)
         ell = rep.mean_free_path
-        tau_in = _set_tau(lp, rep, u)
+        tau_in, l_in = _set_tau(lp, rep, u)
         rho = 0.01 * NZ_SLAB / nz
         kw = dict(disorder=DIS_SLAB, tau_phi=tau_in, dephasing="probes", probe_density=rho)
         phi_phi = 1 / (8 * math.pi * lp**2)
@@ -555,7 +556,6 @@ def _thinner_slabs(thicknesses=(2, 4), lp=12.0, seeds=50):
         params = [dev.params(seed=k, **kw) for k in range(10)]
         la = decay_length(dev, E_SLAB, params, W_SLAB + 2 * 0.71 * ell)
         lf = r.values["l_phi"] / u.a_m
-        l_in = math.sqrt(rep.diffusion * tau_in / u.time_ps)
         print(f"  (information) {W_SLAB} x {W_SLAB} x {nz} slab, input {l_in:.3g} a: perpendicular "
               f"finite-device {lf:.3g} +- {r.stderr['l_phi'] / u.a_m:.2g}, l_a {la:.3g}, "
               f"ratio {lf / la:.2f}")  # fmt: skip
@@ -586,8 +586,7 @@ def test_parallel_field_dirty_slab(dis=6.0, seeds=50):
     print("  input   l_a     in-plane fit (/ l_a)     perpendicular fit (/ l_a)   B* [T]")
     l_as, l_pars, l_par_errs, b_stars, b_star_errs = [], [], [], [], []
     for lp in L_PHI_SLAB:
-        tau_in = _set_tau(lp, rep, u)
-        l_in = math.sqrt(rep.diffusion * tau_in / u.time_ps)
+        tau_in, l_in = _set_tau(lp, rep, u)
         kw = dict(energies=[E_SLAB], seeds=seeds, disorder=dis, tau_phi=tau_in,
                   dephasing="probes", probe_density=0.01)  # fmt: skip
         phi_phi = 1 / (8 * math.pi * l_in**2)
