@@ -42,6 +42,8 @@ def build_device(spec: dict) -> devices.Device:
     else:
         raise ValueError("device.lattice_constant_nm needs device.hopping_meV or device.mass")
     if d["shape"] == "ring":
+        if d["interlayer"] != 1.0:
+            raise ValueError("device.interlayer applies to slabs (film or wire), not to a ring")
         return devices.ring(
             d["r_in_nm"],
             d["r_out_nm"],
@@ -56,6 +58,7 @@ def build_device(spec: dict) -> devices.Device:
         d["thickness"],
         units=units,
         field_in_leads=d["field_in_leads"],
+        interlayer=d["interlayer"],
     )
 
 

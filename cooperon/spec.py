@@ -43,6 +43,7 @@ SCHEMA = {
         "width_nm": (NUMBER, None),
         "length_nm": (NUMBER, None),
         "thickness": (int, 1),
+        "interlayer": (NUMBER, 1.0),
         "r_in_nm": (NUMBER, None),
         "r_out_nm": (NUMBER, None),
         "lead_width_nm": (NUMBER, None),

@@ -16,7 +16,10 @@ Square lattice, epsilon(k) = 2 (2 - cos kx - cos ky):
   sigma = e^2 nu D = e^2 Sigma tau, i.e. sigma = 2 pi Sigma tau [e^2/h].
 
 A slab of N_z layers with hard walls is a set of square-lattice subbands
-shifted by eps_m = 2 (1 - cos(pi m / (N_z + 1))), m = 1..N_z.
+shifted by eps_m = 2 t_z (1 - cos(pi m / (N_z + 1))), m = 1..N_z, where
+t_z is the interlayer hopping in units of t (1: the cubic lattice; below 1:
+weakly coupled layers). The slab's on-site energy is 4 + 2 t_z, so energies
+stay measured from the bottom of the bulk band.
 """
 
 from __future__ import annotations
@@ -92,60 +95,63 @@ def _transport_sheet(energy: float) -> float:
     return 2 * _quad(f, energy) / np.pi**2
 
 
-def dos(energy: float, layers: int = 1) -> float:
-    """Density of states per site and spin [1/t] at ``energy`` [t above the band bottom]."""
-    return float(np.mean([_dos_sheet(energy - e) for e in _slab_shifts(layers)]))
+def dos(energy: float, layers: int = 1, t_z: float = 1.0) -> float:
+    """Density of states per site and spin [1/t] at ``energy`` [t above the band bottom].
+
+    ``t_z``: interlayer hopping [t] of a slab (module docstring).
+    """
+    return float(np.mean([_dos_sheet(energy - e) for e in _slab_shifts(layers, t_z)]))
 
 
-def states(energy: float, layers: int = 1) -> float:
+def states(energy: float, layers: int = 1, t_z: float = 1.0) -> float:
     """Number of states per site and spin below ``energy`` [t above the band bottom]."""
-    return float(np.mean([_states_sheet(energy - e) for e in _slab_shifts(layers)]))
+    return float(np.mean([_states_sheet(energy - e) for e in _slab_shifts(layers, t_z)]))
 
 
-def transport_weight(energy: float, layers: int = 1) -> float:
+def transport_weight(energy: float, layers: int = 1, t_z: float = 1.0) -> float:
     """Sigma(E) = <delta(E - eps) v_y^2> per site and spin [t a^2/hbar^2], in-plane."""
-    return float(np.mean([_transport_sheet(energy - e) for e in _slab_shifts(layers)]))
+    return float(np.mean([_transport_sheet(energy - e) for e in _slab_shifts(layers, t_z)]))
 
 
-def _slab_shifts(layers: int) -> np.ndarray:
+def _slab_shifts(layers: int, t_z: float = 1.0) -> np.ndarray:
     if layers == 1:
         return np.zeros(1)
-    # Bulk cubic band bottom is at 0; a slab's subbands sit at eps_m above it.
-    return subbands(layers)
+    # Bulk band bottom is at 0; a slab's subbands sit at t_z eps_m above it.
+    return t_z * subbands(layers)
 
 
-def born_tau(energy: float, disorder: float, layers: int = 1) -> float:
+def born_tau(energy: float, disorder: float, layers: int = 1, t_z: float = 1.0) -> float:
     """Born elastic scattering time [hbar/t] for box disorder of width ``disorder`` [t].
 
     hbar / tau = 2 pi nu(E) <V^2>, <V^2> = disorder^2 / 12, nu per site per spin.
     """
     if disorder <= 0:
         return math.inf
-    return 1.0 / (2 * np.pi * dos(energy, layers) * disorder**2 / 12)
+    return 1.0 / (2 * np.pi * dos(energy, layers, t_z) * disorder**2 / 12)
 
 
-def channel_thresholds(width: int, layers: int = 1) -> np.ndarray:
+def channel_thresholds(width: int, layers: int = 1, t_z: float = 1.0) -> np.ndarray:
     """Sorted transverse energies [t] at which lead channels open (and, +4t, close)."""
     tr = subbands(width)
     if layers > 1:
-        tr = (tr[:, None] + subbands(layers)[None, :]).ravel()
+        tr = (tr[:, None] + t_z * subbands(layers)[None, :]).ravel()
     return np.sort(tr)
 
 
-def open_channels(energy: float, width: int, layers: int = 1) -> int:
+def open_channels(energy: float, width: int, layers: int = 1, t_z: float = 1.0) -> int:
     """Propagating channels per spin of a clean hard-wall lead of ``width`` x ``layers`` sites.
 
     A transverse mode with energy e_n carries current when 0 < E - e_n < 4t
     (the longitudinal band 2 (1 - cos k) spans [0, 4t]).
     """
-    tr = channel_thresholds(width, layers)
+    tr = channel_thresholds(width, layers, t_z)
     x = energy - tr
     return int(np.count_nonzero((x > 0) & (x < 4)))
 
 
-def energy_from_states(n_per_site: float, layers: int = 1) -> float:
+def energy_from_states(n_per_site: float, layers: int = 1, t_z: float = 1.0) -> float:
     """Invert :func:`states`: the energy [t] below which there are ``n_per_site`` states."""
     if not 0 < n_per_site < 1:
         raise ValueError(f"states per site and spin must be in (0, 1), got {n_per_site}")
-    top = 8.0 + (0 if layers == 1 else 4.0)
-    return optimize.brentq(lambda e: states(e, layers) - n_per_site, 0.0, top, xtol=1e-13)
+    top = 8.0 + (0 if layers == 1 else 4.0 * t_z)
+    return optimize.brentq(lambda e: states(e, layers, t_z) - n_per_site, 0.0, top, xtol=1e-13)

@@ -82,13 +82,18 @@ class _Onsite:
 
 
 class _Hopping:
-    """Peierls hopping -t exp(i theta) with the gauge of the module docstring."""
+    """Peierls hopping -t exp(i theta) with the gauge of the module docstring.
 
-    def __init__(self, y0: float, z0: float):
-        self.y0, self.z0 = y0, z0
+    Interlayer bonds (along z) have magnitude ``t_z`` [t] and no phase.
+    """
+
+    def __init__(self, y0: float, z0: float, t_z: float = 1.0):
+        self.y0, self.z0, self.t_z = y0, z0, t_z
 
     def __call__(self, to, fr, phi_perp, phi_par, flux_tube):
-        return -np.exp(1j * _phase(to.pos, fr.pos, self.y0, self.z0, phi_perp, phi_par, flux_tube))
+        theta = _phase(to.pos, fr.pos, self.y0, self.z0, phi_perp, phi_par, flux_tube)
+        scale = self.t_z if len(to.pos) == 3 and to.pos[2] != fr.pos[2] else 1.0
+        return -scale * np.exp(1j * theta)
 
 
 def _phase(p_to, p_fr, y0, z0, phi_perp, phi_par, flux_tube):
@@ -127,6 +132,8 @@ class Geometry:
         Number of layers N_z (1: a strictly 2D sheet).
     r_in, r_out : float or None
         Ring radii [a].
+    interlayer : float
+        Interlayer hopping t_z of a slab [t] (1: the cubic lattice).
     """
 
     kind: str
@@ -135,6 +142,7 @@ class Geometry:
     thickness: int = 1
     r_in: float | None = None
     r_out: float | None = None
+    interlayer: float = 1.0
 
     @property
     def r_mean(self) -> float | None:
@@ -301,7 +309,9 @@ class Device:
 
     def channel_thresholds_meV(self) -> np.ndarray:
         """Energies [meV] at which lead channels open."""
-        return self.units.to_meV(bands.channel_thresholds(*self.lead_cross_section))
+        return self.units.to_meV(
+            bands.channel_thresholds(*self.lead_cross_section, self.geometry.interlayer)
+        )
 
     def energy(self, energy_meV: float) -> float:
         """Check a Fermi energy [meV above the band bottom] and return it in lattice units [t].
@@ -315,8 +325,9 @@ class Device:
         """
         e = self.units.to_t(_finite("energy", energy_meV))
         w, nz = self.lead_cross_section
-        thresholds = bands.channel_thresholds(w, nz)
-        if bands.open_channels(e, w, nz) == 0:
+        t_z = self.geometry.interlayer
+        thresholds = bands.channel_thresholds(w, nz, t_z)
+        if bands.open_channels(e, w, nz, t_z) == 0:
             first = self.units.to_meV(thresholds[0])
             raise ValueError(
                 f"no open channel in the leads at E = {energy_meV:g} meV: the first "
@@ -330,7 +341,7 @@ class Device:
                 "conductance is singular; shift the energy slightly"
             )
         if not self.units.nominal:
-            kf = fermi_wavevector(e, nz)
+            kf = fermi_wavevector(e, nz, t_z)
             if kf > np.pi / 2:
                 lam = self.units.to_nm(2 * np.pi / kf)
                 raise ValueError(
@@ -351,7 +362,7 @@ class Device:
             raise ValueError(f"carrier density must be > 0 cm^-2, got {n}")
         nz = self.geometry.thickness
         per_site = n * 1e4 * self.units.a_m**2 / (spin_degeneracy * nz)
-        return self.units.to_meV(bands.energy_from_states(per_site, nz))
+        return self.units.to_meV(bands.energy_from_states(per_site, nz, self.geometry.interlayer))
 
     # -- arrays for vectorized assembly ----------------------------------------
 
@@ -384,8 +395,9 @@ class Device:
         return cache
 
     def onsite_base(self) -> float:
-        """Clean on-site energy 2 d t [t]."""
-        return 2.0 * self.geometry.dimension
+        """Clean on-site energy [t]: 4 for a sheet, 4 + 2 t_z for a slab (band bottom at 0)."""
+        g = self.geometry
+        return 4.0 if g.thickness == 1 else 4.0 + 2.0 * g.interlayer
 
     def hamiltonian(self, params: dict, disorder_values: np.ndarray | None = None):
         """Sparse Hamiltonian of the scattering region [t], vectorized.
@@ -417,6 +429,10 @@ class Device:
             params["flux_tube"],
         )
         hop = -np.exp(1j * theta)
+        if self.geometry.interlayer != 1.0:
+            hop = (
+                np.where(pos[b[:, 0], -1] != pos[b[:, 1], -1], self.geometry.interlayer, 1.0) * hop
+            )
         n = len(tags)
         rows = np.concatenate([np.arange(n), b[:, 0], b[:, 1]])
         cols = np.concatenate([np.arange(n), b[:, 1], b[:, 0]])
@@ -452,6 +468,8 @@ class Device:
         }
         if g.kind == "ring":
             d.update(r_in=g.r_in, r_out=g.r_out)
+        if g.interlayer != 1.0:  # omitted at its default: older stored specs stay equal
+            d["interlayer"] = g.interlayer
         return d
 
     def regime(self, energy: float, disorder: float, b_max: float | None = None, **kwargs):
@@ -483,12 +501,14 @@ class Device:
             f"  thickness = {g.thickness} layer(s) = {u.to_nm(g.thickness):.4g} nm; "
             f"{self.system.graph.num_nodes} sites; field in leads: {self.field_in_leads}"
         )
+        if g.interlayer != 1.0:
+            lines.append(f"  interlayer hopping t_z = {g.interlayer:g} t (weakly coupled layers)")
         return "\n".join(lines)
 
 
-def fermi_wavevector(energy_t: float, layers: int = 1) -> float:
+def fermi_wavevector(energy_t: float, layers: int = 1, t_z: float = 1.0) -> float:
     """Fermi wavevector [1/a] of the lowest subband: the radius of a circle of equal area."""
-    shift = 0.0 if layers == 1 else bands.subbands(layers)[0]
+    shift = 0.0 if layers == 1 else t_z * bands.subbands(layers)[0]
     return math.sqrt(4 * np.pi * bands.states(energy_t - shift, 1))
 
 
@@ -527,6 +547,19 @@ def _check_thickness(thickness) -> int:
     return int(thickness)
 
 
+def _check_interlayer(interlayer, nz: int) -> float:
+    t_z = _finite("interlayer", interlayer)
+    if not 0 < t_z <= 1:
+        raise ValueError(
+            f"interlayer is the hopping between layers in units of t, in (0, 1]; got {t_z!r}"
+        )
+    if nz == 1 and t_z != 1.0:
+        raise ValueError(
+            "interlayer applies to a slab; this device has one layer: give thickness >= 2"
+        )
+    return t_z
+
+
 # -- builders -----------------------------------------------------------------
 
 
@@ -537,6 +570,7 @@ def film(
     *,
     units: Units | None = None,
     field_in_leads: bool = False,
+    interlayer: float = 1.0,
 ) -> Device:
     """A rectangular disordered film between two leads of its own cross-section.
 
@@ -553,12 +587,19 @@ def film(
     field_in_leads : bool
         Extend the magnetic field into the leads (default: field only in the
         scattering region, as for weak-localization work).
+    interlayer : float
+        Hopping between layers t_z in units of t, in (0, 1] (slabs only).
+        1 is the cubic lattice; t_z well below hbar/tau (the disorder
+        broadening) makes weakly coupled layers, between which an electron
+        hops incoherently: the layered-metal limit in which the in-plane
+        field law 1/tau_B = D e^2 B^2 d^2/(3 hbar^2) assumes a z motion
+        uncorrelated with the in-plane one (README, parallel field).
 
     Returns
     -------
     Device
     """
-    return _rectangle("film", width, length, thickness, units, field_in_leads)
+    return _rectangle("film", width, length, thickness, units, field_in_leads, interlayer)
 
 
 def wire(
@@ -568,6 +609,7 @@ def wire(
     *,
     units: Units | None = None,
     field_in_leads: bool = False,
+    interlayer: float = 1.0,
 ) -> Device:
     """A long narrow conductor (W < L); same model and options as :func:`film`.
 
@@ -581,29 +623,33 @@ def wire(
             f"a wire needs length > width, got W = {w} and L = {length_sites} sites; "
             "use devices.film for a wide sample"
         )
-    return _rectangle("wire", width, length, thickness, units, field_in_leads)
+    return _rectangle("wire", width, length, thickness, units, field_in_leads, interlayer)
 
 
-def _rectangle(kind, width, length, thickness, units, field_in_leads) -> Device:
+def _rectangle(kind, width, length, thickness, units, field_in_leads, interlayer=1.0) -> Device:
     units = units or Units.lattice()
     w = _sites("width", width, units)
     length_sites = _sites("length", length, units)
     nz = _check_thickness(thickness)
+    t_z = _check_interlayer(interlayer, nz)
     lat = _lattice(nz)
     y0, z0 = (w - 1) / 2, (nz - 1) / 2
     cross = [(y,) if nz == 1 else (y, z) for y in range(w) for z in range(nz)]
+    onsite = 4.0 if nz == 1 else 4.0 + 2.0 * t_z
 
     syst = kwant.Builder()
-    syst[(lat(x, *c) for x in range(length_sites) for c in cross)] = _Onsite(2.0 * lat.dim)
-    syst[lat.neighbors()] = _Hopping(y0, z0)
+    syst[(lat(x, *c) for x in range(length_sites) for c in cross)] = _Onsite(onsite)
+    syst[lat.neighbors()] = _Hopping(y0, z0, t_z)
 
     sym = kwant.TranslationalSymmetry((-1,) + (0,) * (lat.dim - 1))
     lead = kwant.Builder(sym)
-    lead[(lat(0, *c) for c in cross)] = 2.0 * lat.dim
-    lead[lat.neighbors()] = _Hopping(y0, z0) if field_in_leads else -1.0
+    lead[(lat(0, *c) for c in cross)] = onsite
+    lead[lat.neighbors()] = _Hopping(y0, z0, t_z) if field_in_leads else -1.0
+    if nz > 1 and not field_in_leads:
+        lead[kwant.builder.HoppingKind((0, 0, 1), lat, lat)] = -t_z
     syst.attach_lead(lead)
     syst.attach_lead(lead.reversed())
-    geom = Geometry(kind, w, length_sites, nz)
+    geom = Geometry(kind, w, length_sites, nz, interlayer=t_z)
     return Device(geom, units, bool(field_in_leads), syst.finalized(), (y0, z0))
 
 
@@ -697,6 +743,7 @@ def from_spec(spec: dict) -> Device:
         spec["thickness"],
         units=units,
         field_in_leads=spec["field_in_leads"],
+        interlayer=spec.get("interlayer", 1.0),
     )
 
 

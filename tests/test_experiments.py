@@ -177,3 +177,16 @@ def test_slab_example_with_the_finite_parallel_model_and_fit_command(tmp_path):
         assert fit.returncode == 0, fit.stdout + fit.stderr
         r = json.loads(js.read_text())
         assert r["n_points"] == n_par > 3  # every in-plane field, not the one b_perp point
+
+
+def test_spec_interlayer_builds_a_layered_slab():
+    from cooperon.experiment import build_device
+
+    path = ROOT / "examples" / "slab_parallel.toml"
+    s = spec_mod.load(path, ["device.interlayer=0.3"])
+    assert build_device(s).geometry.interlayer == 0.3
+    ring = ROOT / "examples" / "ring_ab.toml"
+    with pytest.raises(ValueError, match="interlayer applies to slabs"):
+        build_device(spec_mod.load(ring, ["device.interlayer=0.5"]))
+    with pytest.raises(ValueError, match="interlayer is the hopping between layers"):
+        build_device(spec_mod.load(path, ["device.interlayer=2.0"]))

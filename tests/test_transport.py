@@ -56,8 +56,9 @@ def test_right_lead_selfenergy_is_transpose_of_left():
     assert np.abs(r0 - l0.T).max() < 1e-12
 
 
-def test_rgf_and_sparse_solvers_agree():
-    dev = devices.film(7, 11, 2)
+@pytest.mark.parametrize("t_z", [1.0, 0.35])
+def test_rgf_and_sparse_solvers_agree(t_z):
+    dev = devices.film(7, 11, 2, interlayer=t_z)
     p = [dev.params(disorder=2.0, seed=3, phi_perp=f, phi_par=0.5 * f) for f in (0, 0.01, 0.02)]
     a = Solver(dev, "rgf").transmission(0.9, p)
     b = Solver(dev, "sparse").transmission(0.9, p)
@@ -224,7 +225,9 @@ def test_bad_sweep_input():
 
 def test_in_plane_sweep_on_a_thin_clean_slab_warns():
     dev = devices.film(6, 6, 3)  # l >> d: the thin-film in-plane law does not apply
-    with pytest.warns(transport.RegimeWarning, match="(?s)in-plane field sweep on a slab.*l << d"):
+    with pytest.warns(
+        transport.RegimeWarning, match="(?s)in-plane field sweep on a slab.*not validated.*l << d"
+    ):
         transport.sweep(dev, b_par=[0, dev.units.tesla(0.001)], executor="serial",
                         energies=[1.0], seeds=1, disorder=1.0)  # fmt: skip
 

@@ -426,6 +426,8 @@ def test_parallel_field_slab():
     _longer_sample(rep, b_tr)
     _thinner_slabs()
     _coherent_slabs()
+    _in_plane_controls()
+    _probe_strength()
     ratios, ratio_errs = np.array(ratios), np.array(ratio_errs)
     w = ratio_errs**-2
     mean = float(np.sum(w * ratios) / np.sum(w))
@@ -681,6 +683,138 @@ def _coherent_slabs(cases=((8, 4.5, 100), (8, 6.0, 100), (4, 4.5, 200), (4, 6.0,
               f"(+- {np.mean(ep):.2f})")  # fmt: skip
     print(f"    N_z {NZ_SLAB}, box {DIS_SLAB:g}, in-plane field also in the leads: "
           f"{np.round(leads, 2).tolist()}")  # fmt: skip
+
+
+def _low_field_ratio(g, model, columns=3):
+    """Per-realization (G(B) - G(0)) / model over the lowest ``columns`` fields, averaged."""
+    return ((g[:, 1 : columns + 1] - g[:, :1]) / model[None, :columns]).mean(axis=1)
+
+
+def _sem(x):
+    return float(np.std(x, ddof=1) / math.sqrt(len(x)))
+
+
+def _paired(x, y):
+    """<x>/<y> over the same realizations, with its jackknife error."""
+    jk = np.array([np.delete(x, k).mean() / np.delete(y, k).mean() for k in range(len(x))])
+    return x.mean() / y.mean(), math.sqrt((len(x) - 1) * np.mean((jk - jk.mean()) ** 2))
+
+
+def _in_plane_controls(t_z=0.3, seeds=200):
+    """Information: three controls of the coherent slabs' in-plane deficit.
+
+    1. Weakly coupled layers (48 x 48 x 4, interlayer hopping t_z = 0.3 t,
+       below hbar/tau = 1.3 t; box 4.5 t): an electron hops between layers
+       independently of its in-plane motion, so the law's assumption (z
+       uncorrelated with the in-plane motion over a free flight) holds.
+       Estimate of what is left of the law: c = 1/(1 + lambda_1 tau), with
+       the hop rate 2 t_z^2 tau / hbar^2 and lambda_1 the slowest z mode of
+       the layer chain. Also the same realizations in a perpendicular
+       field: the in-plane / perpendicular ratio, each over its model.
+    2. The 48 (y) x 8 (z) slab stood on its side, 8 (y) x 48 (z), in a
+       perpendicular field: the same physical system, through the other
+       Peierls-phase code path.
+    3. The diffusive Cooperon of the whole box (x absorbing, y and z
+       reflecting, the field coupling x and z exactly: the magnetic
+       spectrum of the 8-wide x-z strip plus the y modes) against the
+       uniform mass (e d B / hbar)^2 / 3 of `fits.FiniteFilmParallel`.
+    """
+    from fits.finite import CooperonSpectrum
+
+    folder = OUT / "parallel_slab_diag"
+    kw = dict(energies=[E_SLAB], seeds=seeds, disorder=DIS_SLAB)
+    dev = devices.film(W_SLAB, W_SLAB, thickness=4, interlayer=t_z)
+    u, rep = dev.units, dev.regime(E_SLAB, DIS_SLAB)
+    ell, tau = rep.mean_free_path, rep.tau_ps / dev.units.time_ps
+    lam1 = 2 * (2 * t_z**2 * tau) * (1 - math.cos(math.pi / 4))
+    common = dict(g_s=1, width=W_SLAB * u.a_m, length=W_SLAB * u.a_m, alpha=1.0,
+                  extension=0.71 * ell * u.a_m)  # fmt: skip
+    tag = f"48x48x4_tz{t_z:g}_E{E_SLAB:g}_W{DIS_SLAB:g}_n{seeds}"
+    scale = ((NZ_SLAB**2 - 1) / 15) ** 0.5
+    ds = sweep(dev, b_par=[0.0, *u.tesla(scale * PHI_PAR_MAX * np.array(PAR_FRACTIONS))],
+               path=folder / f"coherent_par_{tag}.nc", **kw)  # fmt: skip
+    coherent = 1e5 * u.a_m
+    g = ds.G.isel(energy=0, b_perp=0).values
+    m = fits.FiniteFilmParallel(thickness=math.sqrt(15) * u.a_m, **common).shape(
+        ds.b_par.values[1:], coherent, 1.0
+    )
+    x_par = _low_field_ratio(g, m)
+    ds = sweep(dev, b_perp=[0.0, *u.tesla(np.array(COHERENT_PERP_FLUX))],
+               path=folder / f"coherent_perp_{tag}.nc", **kw)  # fmt: skip
+    g = ds.G.isel(energy=0, b_par=0).values
+    b_tr = fits.lineshapes.HBAR_OVER_E / (2 * (ell * u.a_m) ** 2)
+    m = fits.FiniteFilm(b_tr=b_tr, **common).shape(ds.b_perp.values[1:], coherent, 1.0)
+    x_perp = _low_field_ratio(g, m)
+    r, dr = _paired(x_par, x_perp)
+    print(f"  (information) in-plane controls. Weakly coupled layers, 48 x 48 x 4, t_z = {t_z:g} t "
+          f"(hbar/tau = {1 / tau:.2g} t), l = {ell:.3g} a, {seeds} realizations: in-plane data / "
+          f"model {x_par.mean():.2f} +- {_sem(x_par):.2f} (estimate without the deficit: "
+          f"1/(1 + lambda_1 tau) = {1 / (1 + lam1 * tau):.2f}); perpendicular "
+          f"{x_perp.mean():.2f} +- {_sem(x_perp):.2f}; "
+          f"in-plane / perpendicular, paired: {r:.2f} +- {dr:.2f}")  # fmt: skip
+    # 2. the slab on its side
+    ref = devices.film(W_SLAB, W_SLAB, thickness=NZ_SLAB)
+    u, rep = ref.units, ref.regime(E_SLAB, DIS_SLAB)
+    ell = rep.mean_free_path
+    common = dict(common, extension=0.71 * ell * u.a_m)
+    par_model = fits.FiniteFilmParallel(thickness=math.sqrt(NZ_SLAB**2 - 1) * u.a_m, **common)
+    side = devices.film(NZ_SLAB, W_SLAB, thickness=W_SLAB)
+    fields = [0.0, *u.tesla(PHI_PAR_MAX * np.array(PAR_FRACTIONS))]
+    kw = dict(energies=[E_SLAB], seeds=100, disorder=DIS_SLAB)
+    model = par_model.shape(np.array(fields[1:]), coherent, 1.0)
+    tag = f"E{E_SLAB:g}_W{DIS_SLAB:g}_n100"
+    ds = sweep(side, b_perp=fields, path=folder / f"coherent_perp_8x48x48_{tag}.nc", **kw)
+    x_side = _low_field_ratio(ds.G.isel(energy=0, b_par=0).values, model)
+    ds = sweep(ref, b_par=fields, path=folder / f"coherent_par_48x48x8_{tag}.nc", **kw)
+    x_ref = _low_field_ratio(ds.G.isel(energy=0, b_perp=0).values, model)
+    print(f"    the 48 x 48 x 8 slab (box {DIS_SLAB:g} t) in B_y: data / model {x_ref.mean():.2f} +- "
+          f"{_sem(x_ref):.2f}; stood on its side (8 x 48 x 48) in B_z, other code path: "
+          f"{x_side.mean():.2f} +- {_sem(x_side):.2f}")  # fmt: skip
+    # 3. the diffusive box against the uniform mass
+    a = u.a_m
+    b = np.array(fields[1:4])
+    strip = CooperonSpectrum(NZ_SLAB * a, W_SLAB * a, extension=0.71 * ell * a, max_nodes=1200)
+    ky2 = (np.pi * np.arange(400) / (W_SLAB * a)) ** 2
+    m_phi = 1 / coherent**2
+
+    def trace(lam):
+        return np.sum(1.0 / (lam[:, None] + ky2[None, :] + m_phi))
+
+    t0 = trace(strip.eigenvalues(0.0))
+    box = -2 / strip.diffusive_length**2 * np.array([trace(strip.eigenvalues(x)) - t0 for x in b])
+    print(f"    the diffusive Cooperon of the whole box / uniform mass, lowest fields: "
+          f"{np.round(box / par_model.shape(b, coherent, 1.0), 3).tolist()}")  # fmt: skip
+
+
+def _probe_strength(lp=12.0, seeds=50):
+    """Information: the perpendicular excess with probes against the probe strength."""
+    print("  (information) perpendicular fit / l_a against the probe strength eta "
+          f"(input l_set = {lp:g} a, {seeds} realizations):")  # fmt: skip
+    cases = ((2, DIS_SLAB, 0.04), (2, DIS_SLAB, 0.01), (NZ_SLAB, 6.0, 0.01), (NZ_SLAB, 6.0, 0.1))
+    for nz, dis, rho in cases:
+        dev = devices.film(W_SLAB, W_SLAB, thickness=nz)
+        u, rep = dev.units, dev.regime(E_SLAB, dis)
+        ell = rep.mean_free_path
+        tau_in, l_in = _set_tau(lp, rep, u)
+        kw = dict(disorder=dis, tau_phi=tau_in, dephasing="probes", probe_density=rho)
+        # (N_z 8, 1%) is test_parallel_field_dirty_slab's sweep, with fields in units of l_in
+        dirty = (nz, rho) == (NZ_SLAB, 0.01)
+        phi_phi = 1 / (8 * math.pi * (l_in if dirty else lp) ** 2)
+        rho_tag = "" if dirty or (nz, rho) == (2, 0.04) else f"_rho{rho:g}"
+        tag = f"48x48x{nz}_E{E_SLAB:g}_W{dis:g}_lphi{lp:g}{rho_tag}_n{seeds}"
+        ds = sweep(dev, b_perp=[0.0, *u.tesla(phi_phi * np.array(PERP_FRACTIONS))], energies=[E_SLAB],
+                   seeds=seeds, path=OUT / "parallel_slab_diag" / f"perp_{tag}.nc", **kw)  # fmt: skip
+        data = fits.from_dataset(ds, quantity="total")
+        b_tr = fits.lineshapes.HBAR_OVER_E / (2 * (ell * u.a_m) ** 2)
+        model = fits.FiniteFilm(g_s=1, width=W_SLAB * u.a_m, length=W_SLAB * u.a_m, b_tr=b_tr,
+                                alpha=1.0, extension=0.71 * ell * u.a_m)  # fmt: skip
+        r = model.fit(data.b, data.dy, data.sigma, window=0.5 * b_tr)
+        params = [dev.params(seed=k, **kw) for k in range(10)]
+        la = decay_length(dev, E_SLAB, params, W_SLAB + 2 * 0.71 * ell)
+        lf = r.values["l_phi"] / u.a_m
+        print(f"    N_z {nz}, box {dis:g} t, probes on {rho:.0%} of the sites, eta = "
+              f"{params[0]['probe_eta']:.2g} t: l_a {la:.3g} a, fit {lf:.3g} +- "
+              f"{r.stderr['l_phi'] / u.a_m:.2g} ({lf / la:.2f} l_a)")  # fmt: skip
 
 
 # -- random-matrix values ------------------------------------------------------------------

@@ -100,11 +100,11 @@ class Solver:
         self._yz = (y, z)
         t0 = np.zeros((m, m))
         idx = np.arange(m)
-        # transverse hoppings -t: (y, z) - (y+1, z) and (y, z) - (y, z+1)
+        # transverse hoppings: -t for (y, z) - (y+1, z), -t_z for (y, z) - (y, z+1)
         ny = idx[y < w - 1]
         t0[ny, ny + nz] = t0[ny + nz, ny] = -1.0
         nzz = idx[z < nz - 1]
-        t0[nzz, nzz + 1] = t0[nzz + 1, nzz] = -1.0
+        t0[nzz, nzz + 1] = t0[nzz + 1, nzz] = -g.interlayer
         self._t0 = t0
         xs = np.arange(length)
         tags = np.empty((length, m, 2 if nz == 1 else 3), dtype=np.int64)
