@@ -718,6 +718,8 @@ def _in_plane_controls(t_z=0.3, seeds=200):
        reflecting, the field coupling x and z exactly: the magnetic
        spectrum of the 8-wide x-z strip plus the y modes) against the
        uniform mass (e d B / hbar)^2 / 3 of `fits.FiniteFilmParallel`.
+    4. The weakly coupled layers with weak, dense probes (10% of the sites,
+       input l_phi = 12 a, 50 realizations): both fits against l_a.
     """
     from fits.finite import CooperonSpectrum
 
@@ -784,6 +786,41 @@ def _in_plane_controls(t_z=0.3, seeds=200):
     box = -2 / strip.diffusive_length**2 * np.array([trace(strip.eigenvalues(x)) - t0 for x in b])
     print(f"    the diffusive Cooperon of the whole box / uniform mass, lowest fields: "
           f"{np.round(box / par_model.shape(b, coherent, 1.0), 3).tolist()}")  # fmt: skip
+    _layered_with_probes(t_z)
+
+
+def _layered_with_probes(t_z, l_in=12.0, rho=0.1, seeds=50):
+    dev = devices.film(W_SLAB, W_SLAB, thickness=4, interlayer=t_z)
+    u, rep = dev.units, dev.regime(E_SLAB, DIS_SLAB)
+    ell = rep.mean_free_path
+    tau_in = l_in**2 / rep.diffusion * u.time_ps  # input l_phi = sqrt(D tau_phi) [a]
+    kw = dict(energies=[E_SLAB], seeds=seeds, disorder=DIS_SLAB, tau_phi=tau_in,
+              dephasing="probes", probe_density=rho)  # fmt: skip
+    tag = f"48x48x4_tz{t_z:g}_E{E_SLAB:g}_W{DIS_SLAB:g}_lin{l_in:g}_rho{rho:g}_n{seeds}.nc"
+    folder = OUT / "parallel_slab_diag"
+    phi_phi = 1 / (8 * math.pi * l_in**2)
+    perp = fits.from_dataset(
+        sweep(dev, b_perp=[0.0, *u.tesla(phi_phi * np.array(PERP_FRACTIONS))],
+              path=folder / f"perp_{tag}", **kw), quantity="total")  # fmt: skip
+    scale = ((NZ_SLAB**2 - 1) / 15) ** 0.5
+    par = fits.from_dataset(
+        sweep(dev, b_par=[0.0, *u.tesla(scale * PHI_PAR_MAX * np.array(PAR_FRACTIONS))],
+              path=folder / f"par_{tag}", **kw), quantity="total", axis="b_par")  # fmt: skip
+    b_tr = fits.lineshapes.HBAR_OVER_E / (2 * (ell * u.a_m) ** 2)
+    common = dict(g_s=1, width=W_SLAB * u.a_m, length=W_SLAB * u.a_m, alpha=1.0,
+                  extension=0.71 * ell * u.a_m)  # fmt: skip
+    r1 = fits.FiniteFilm(b_tr=b_tr, **common).fit(perp.b, perp.dy, perp.sigma, window=0.5 * b_tr)
+    r2 = fits.FiniteFilmParallel(thickness=math.sqrt(15) * u.a_m, **common).fit(
+        par.b, par.dy, par.sigma
+    )
+    params = [dev.params(disorder=DIS_SLAB, seed=k, tau_phi=tau_in, dephasing="probes",
+                         probe_density=rho) for k in range(10)]  # fmt: skip
+    la = decay_length(dev, E_SLAB, params, W_SLAB + 2 * 0.71 * ell)
+    l1, l2 = r1.values["l_phi"] / u.a_m, r2.values["l_phi"] / u.a_m
+    print(f"    weakly coupled layers with probes on {rho:.0%} of the sites, input {l_in:g} a, "
+          f"{seeds} realizations: l_a {la:.3g} a; perpendicular fit {l1:.3g} +- "
+          f"{r1.stderr['l_phi'] / u.a_m:.2g} ({l1 / la:.2f} l_a), in-plane fit {l2:.3g} +- "
+          f"{r2.stderr['l_phi'] / u.a_m:.2g} ({l2 / la:.2f} l_a)")  # fmt: skip
 
 
 def _probe_strength(lp=12.0, seeds=50):
