@@ -5,6 +5,7 @@ PASS or FAIL; tables and figures go to out/validation/. A failing check
 fails the test (and `make validate` exits non-zero).
 """
 
+import functools
 import json
 import math
 import warnings
@@ -539,28 +540,40 @@ def _longer_sample(rep, b_tr, length=96, lp=12.0, seeds=50):
 def _thinner_slabs(thicknesses=(2, 4), lp=12.0, seeds=50):
     """Information: perpendicular fit / l_a for thinner slabs (same E, disorder, probes per column)."""
     for nz in thicknesses:
-        dev = devices.film(W_SLAB, W_SLAB, thickness=nz)
-        u, rep = dev.units, dev.regime(E_SLAB, DIS_SLAB)
-        ell = rep.mean_free_path
-        tau_in, l_in = _set_tau(lp, rep, u)
-        rho = 0.01 * NZ_SLAB / nz
-        kw = dict(disorder=DIS_SLAB, tau_phi=tau_in, dephasing="probes", probe_density=rho)
-        phi_phi = 1 / (8 * math.pi * lp**2)
-        tag = f"48x48x{nz}_E{E_SLAB:g}_W{DIS_SLAB:g}_lphi{lp:g}_n{seeds}"
-        ds = sweep(dev, b_perp=[0.0, *u.tesla(phi_phi * np.array(PERP_FRACTIONS))],
-                   energies=[E_SLAB], seeds=seeds, path=OUT / "parallel_slab_diag" / f"perp_{tag}.nc",
-                   **kw)  # fmt: skip
-        data = fits.from_dataset(ds, quantity="total")
-        b_tr = fits.lineshapes.HBAR_OVER_E / (2 * (ell * u.a_m) ** 2)
-        model = fits.FiniteFilm(g_s=1, width=W_SLAB * u.a_m, length=W_SLAB * u.a_m, b_tr=b_tr,
-                                alpha=1.0, extension=0.71 * ell * u.a_m)  # fmt: skip
-        r = model.fit(data.b, data.dy, data.sigma, window=0.5 * b_tr)
-        params = [dev.params(seed=k, **kw) for k in range(10)]
-        la = decay_length(dev, E_SLAB, params, W_SLAB + 2 * 0.71 * ell)
-        lf = r.values["l_phi"] / u.a_m
-        print(f"  (information) {W_SLAB} x {W_SLAB} x {nz} slab, input {l_in:.3g} a: perpendicular "
-              f"finite-device {lf:.3g} +- {r.stderr['l_phi'] / u.a_m:.2g}, l_a {la:.3g}, "
-              f"ratio {lf / la:.2f}")  # fmt: skip
+        r = _perp_fit_against_la(nz, DIS_SLAB, lp, 0.01 * NZ_SLAB / nz, seeds, "")
+        print(f"  (information) {W_SLAB} x {W_SLAB} x {nz} slab, input {r['l_in']:.3g} a: perpendicular "
+              f"finite-device {r['fit']:.3g} +- {r['err']:.2g}, l_a {r['l_a']:.3g}, "
+              f"ratio {r['fit'] / r['l_a']:.2f}")  # fmt: skip
+
+
+@functools.cache
+def _perp_fit_against_la(nz, dis, lp, rho, seeds, rho_tag, fields_at_input=False):
+    """Perpendicular finite-device fit [a] of a 48 x 48 x nz slab with probes, and its l_a [a].
+
+    Fields in units of B_phi at l_set = ``lp`` (at the input l_phi with
+    ``fields_at_input``, as in `test_parallel_field_dirty_slab`); the sweep
+    is stored under a tag that ends in ``rho_tag`` (empty for the sweeps
+    that predate the probe-strength scan). Cached: information lines share
+    slabs.
+    """
+    dev = devices.film(W_SLAB, W_SLAB, thickness=nz)
+    u, rep = dev.units, dev.regime(E_SLAB, dis)
+    ell = rep.mean_free_path
+    tau_in, l_in = _set_tau(lp, rep, u)
+    kw = dict(disorder=dis, tau_phi=tau_in, dephasing="probes", probe_density=rho)
+    phi_phi = 1 / (8 * math.pi * (l_in if fields_at_input else lp) ** 2)
+    tag = f"48x48x{nz}_E{E_SLAB:g}_W{dis:g}_lphi{lp:g}{rho_tag}_n{seeds}"
+    ds = sweep(dev, b_perp=[0.0, *u.tesla(phi_phi * np.array(PERP_FRACTIONS))], energies=[E_SLAB],
+               seeds=seeds, path=OUT / "parallel_slab_diag" / f"perp_{tag}.nc", **kw)  # fmt: skip
+    data = fits.from_dataset(ds, quantity="total")
+    b_tr = fits.lineshapes.HBAR_OVER_E / (2 * (ell * u.a_m) ** 2)
+    model = fits.FiniteFilm(g_s=1, width=W_SLAB * u.a_m, length=W_SLAB * u.a_m, b_tr=b_tr,
+                            alpha=1.0, extension=0.71 * ell * u.a_m)  # fmt: skip
+    r = model.fit(data.b, data.dy, data.sigma, window=0.5 * b_tr)
+    params = [dev.params(seed=k, **kw) for k in range(10)]
+    la = decay_length(dev, E_SLAB, params, W_SLAB + 2 * 0.71 * ell)
+    return dict(l_in=l_in, l_a=la, fit=r.values["l_phi"] / u.a_m, err=r.stderr["l_phi"] / u.a_m,
+                eta=params[0]["probe_eta"])  # fmt: skip
 
 
 def test_parallel_field_dirty_slab(dis=6.0, seeds=50):
@@ -829,29 +842,13 @@ def _probe_strength(lp=12.0, seeds=50):
           f"(input l_set = {lp:g} a, {seeds} realizations):")  # fmt: skip
     cases = ((2, DIS_SLAB, 0.04), (2, DIS_SLAB, 0.01), (NZ_SLAB, 6.0, 0.01), (NZ_SLAB, 6.0, 0.1))
     for nz, dis, rho in cases:
-        dev = devices.film(W_SLAB, W_SLAB, thickness=nz)
-        u, rep = dev.units, dev.regime(E_SLAB, dis)
-        ell = rep.mean_free_path
-        tau_in, l_in = _set_tau(lp, rep, u)
-        kw = dict(disorder=dis, tau_phi=tau_in, dephasing="probes", probe_density=rho)
-        # (N_z 8, 1%) is test_parallel_field_dirty_slab's sweep, with fields in units of l_in
+        # (N_z 8, 1%) is test_parallel_field_dirty_slab's sweep; (N_z 2, 4%) is _thinner_slabs'
         dirty = (nz, rho) == (NZ_SLAB, 0.01)
-        phi_phi = 1 / (8 * math.pi * (l_in if dirty else lp) ** 2)
         rho_tag = "" if dirty or (nz, rho) == (2, 0.04) else f"_rho{rho:g}"
-        tag = f"48x48x{nz}_E{E_SLAB:g}_W{dis:g}_lphi{lp:g}{rho_tag}_n{seeds}"
-        ds = sweep(dev, b_perp=[0.0, *u.tesla(phi_phi * np.array(PERP_FRACTIONS))], energies=[E_SLAB],
-                   seeds=seeds, path=OUT / "parallel_slab_diag" / f"perp_{tag}.nc", **kw)  # fmt: skip
-        data = fits.from_dataset(ds, quantity="total")
-        b_tr = fits.lineshapes.HBAR_OVER_E / (2 * (ell * u.a_m) ** 2)
-        model = fits.FiniteFilm(g_s=1, width=W_SLAB * u.a_m, length=W_SLAB * u.a_m, b_tr=b_tr,
-                                alpha=1.0, extension=0.71 * ell * u.a_m)  # fmt: skip
-        r = model.fit(data.b, data.dy, data.sigma, window=0.5 * b_tr)
-        params = [dev.params(seed=k, **kw) for k in range(10)]
-        la = decay_length(dev, E_SLAB, params, W_SLAB + 2 * 0.71 * ell)
-        lf = r.values["l_phi"] / u.a_m
+        r = _perp_fit_against_la(nz, dis, lp, rho, seeds, rho_tag, fields_at_input=dirty)
         print(f"    N_z {nz}, box {dis:g} t, probes on {rho:.0%} of the sites, eta = "
-              f"{params[0]['probe_eta']:.2g} t: l_a {la:.3g} a, fit {lf:.3g} +- "
-              f"{r.stderr['l_phi'] / u.a_m:.2g} ({lf / la:.2f} l_a)")  # fmt: skip
+              f"{r['eta']:.2g} t: l_a {r['l_a']:.3g} a, fit {r['fit']:.3g} +- {r['err']:.2g} "
+              f"({r['fit'] / r['l_a']:.2f} l_a)")  # fmt: skip
 
 
 # -- random-matrix values ------------------------------------------------------------------
