@@ -501,7 +501,7 @@ class Device:
             f"{self.system.graph.num_nodes} sites; field in leads: {self.field_in_leads}"
         )
         if g.interlayer != 1.0:
-            lines.append(f"  interlayer hopping t_z = {g.interlayer:g} t (weakly coupled layers)")
+            lines.append(f"  interlayer hopping t_z = {g.interlayer:g} t")
         return "\n".join(lines)
 
 

@@ -68,6 +68,7 @@ class Regime:
     cyclotron_radius: float | None = None
     ab_period_mT: float | None = None
     thickness_d: float | None = None
+    layers: int = 1
     interlayer: float = 1.0
     b_par_max_T: float | None = None
     nominal_units: bool = False
@@ -114,10 +115,11 @@ class Regime:
                 f"(l/d = {self.mean_free_path / self.thickness_d:.3g})"
             )
             if self.interlayer != 1.0:
+                spread = self.interlayer * np.ptp(bands.subbands(self.layers))
                 rows.append(
-                    f"  interlayer hopping t_z    = {self.interlayer:g} t "
-                    f"(hbar/tau = {1 / self.tau:.3g} t: layers "
-                    f"{'weakly coupled' if self.interlayer * self.tau < 1 else 'coherently coupled'})"
+                    f"  interlayer hopping t_z    = {self.interlayer:g} t: subbands spread "
+                    f"{spread:.3g} t against hbar/tau = {1 / self.tau:.3g} t "
+                    f"({'weakly' if spread < 1 / self.tau else 'coherently'} coupled layers)"
                 )
         if self.b_max_T is not None:
             rows += [
@@ -223,9 +225,10 @@ def regime(
             f"in-plane field sweep on a slab (d = a sqrt(N_z^2 - 1) = {d_slab:.3g} a, "
             f"l/d = {ell / d_slab:.2g}): its in-plane response is not validated. Lattice "
             "slabs without dephasing gave 0.35-0.6 of the thin-film law's dephasing "
-            "1/tau_B = D e^2 B^2 d^2 / (3 hbar^2), also weakly coupled layers where the "
-            "law's assumptions hold (README, Validation; cause not found), so an in-plane "
-            "fit can return l_phi short by a factor up to ~1.7"
+            "1/tau_B = D e^2 B^2 d^2 / (3 hbar^2), a 4-layer stack of weakly coupled "
+            "layers too (README, Validation; cause not found): where the contacts limit "
+            "the Cooperon an in-plane fit can return l_phi short by a factor up to ~1.7 "
+            "(with probes and L = 8 l_phi a 4-layer stack gave it within 7%)"
             + ("; moreover this slab has l/d > 0.1, and the law assumes l << d" if outside else "")
         )
         phi = abs(device.params(b_par=b_par_max)["phi_par"])
@@ -268,6 +271,7 @@ def regime(
         cyclotron_radius=r_c,
         ab_period_mT=ab,
         thickness_d=d_slab,
+        layers=nz,
         interlayer=g.interlayer,
         b_par_max_T=b_par_max,
         nominal_units=u.nominal,

@@ -408,10 +408,11 @@ class ParallelField(Model):
 
     The law behind it, 1/tau_B = D e^2 B^2 d^2 / (3 hbar^2), holds for
     l << d << l_phi. Coherent lattice slabs with l/d = 0.17-0.62 gave
-    0.61-0.34 of its in-plane response, and a stack of weakly coupled
-    layers, which meets the law's assumptions, gave 0.50: the simulated
-    in-plane response is not validated against this law (README,
-    Validation). Measured data are another matter: the law is the
+    0.61-0.34 of its in-plane response, and a 4-layer stack of weakly
+    coupled layers 0.50, where the contacts are the only cutoff; with
+    dephasing probes and contacts 8 l_phi apart the stack's fitted l_phi was
+    within 7% of the probes' decay length. The simulated in-plane response
+    is not validated against this law (README, Validation). Measured data are another matter: the law is the
     standard one for real films.
 
     Parameters
@@ -583,7 +584,8 @@ class FiniteFilmParallel(FiniteFilm):
     :class:`ParallelField`. Parameters l_phi [m] and alpha; dG in e^2/h for
     the whole device; fit against ``b_par`` [T]. The same caveat as for
     :class:`ParallelField`: the mass assumes l << d, and lattice slabs
-    (weakly coupled layers too) responded about half as much.
+    (weakly coupled layers too) responded about half as much where the
+    contacts limit the Cooperon (l_phi >~ L/8).
 
     Parameters
     ----------

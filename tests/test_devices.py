@@ -396,7 +396,9 @@ def test_in_plane_field_regime_warnings():
     assert [w for w in thick.warnings if "in-plane" in w and "not validated" in w]
     assert not any("l << d" in w or "magnetic length" in w for w in thick.warnings)
     layered = film(20, 20, 4, interlayer=0.3).regime(3.0, 4.5)
-    assert "interlayer hopping t_z    = 0.3 t" in str(layered) and "weakly coupled" in str(layered)
+    # subbands spread 0.3 (eps_4 - eps_1) = 0.97 t against hbar/tau = 1.28 t
+    assert "t_z    = 0.3 t: subbands spread 0.971 t against hbar/tau = 1.28 t" in str(layered)
+    assert "(weakly coupled layers)" in str(layered)
     # no in-plane sweep planned: no in-plane warning, and a single layer has no thickness
     assert not any("in-plane" in w for w in slab.regime(3.0, 4.5).warnings)
     assert film(10, 10).regime(1.0, 2.5).thickness_d is None

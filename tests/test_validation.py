@@ -713,17 +713,19 @@ def _paired(x, y):
     return x.mean() / y.mean(), math.sqrt((len(x) - 1) * np.mean((jk - jk.mean()) ** 2))
 
 
-def _in_plane_controls(t_z=0.3, seeds=200):
-    """Information: three controls of the coherent slabs' in-plane deficit.
+def _in_plane_controls(stacks=((4, 0.3, 200), (2, 0.15, 600))):
+    """Information: controls of the coherent slabs' in-plane deficit.
 
-    1. Weakly coupled layers (48 x 48 x 4, interlayer hopping t_z = 0.3 t,
-       below hbar/tau = 1.3 t; box 4.5 t): an electron hops between layers
-       independently of its in-plane motion, so the law's assumption (z
-       uncorrelated with the in-plane motion over a free flight) holds.
-       Estimate of what is left of the law: c = 1/(1 + lambda_1 tau), with
-       the hop rate 2 t_z^2 tau / hbar^2 and lambda_1 the slowest z mode of
-       the layer chain. Also the same realizations in a perpendicular
-       field: the in-plane / perpendicular ratio, each over its model.
+    1. Stacks of weakly coupled layers (48 x 48 x N_z, interlayer hopping
+       t_z, box 4.5 t; ``stacks`` holds (N_z, t_z, realizations)). The
+       smaller the spread of the subbands, t_z (eps_N - eps_1), against
+       hbar/tau, the more incoherent the motion between layers, and the
+       closer to the law's assumption (z uncorrelated with the in-plane
+       motion over a free flight). Estimate of what is left of the law:
+       c = 1/(1 + lambda_1 tau), with the hop rate 2 t_z^2 tau / hbar^2 and
+       lambda_1 the slowest mode of the layer chain. Also the same
+       realizations in a perpendicular field: the in-plane / perpendicular
+       ratio, each over its model.
     2. The 48 (y) x 8 (z) slab stood on its side, 8 (y) x 48 (z), in a
        perpendicular field: the same physical system, through the other
        Peierls-phase code path.
@@ -731,47 +733,51 @@ def _in_plane_controls(t_z=0.3, seeds=200):
        reflecting, the field coupling x and z exactly: the magnetic
        spectrum of the 8-wide x-z strip plus the y modes) against the
        uniform mass (e d B / hbar)^2 / 3 of `fits.FiniteFilmParallel`.
-    4. The weakly coupled layers with weak, dense probes (10% of the sites,
-       input l_phi = 12 a, 50 realizations): both fits against l_a.
+    4. The 4-layer stack with weak, dense probes (10% of the sites, input
+       l_phi = 12 a, 50 realizations), 48 and 96 long: both fits against l_a.
     """
     from fits.finite import CooperonSpectrum
 
     folder = OUT / "parallel_slab_diag"
-    kw = dict(energies=[E_SLAB], seeds=seeds, disorder=DIS_SLAB)
-    dev = devices.film(W_SLAB, W_SLAB, thickness=4, interlayer=t_z)
-    u, rep = dev.units, dev.regime(E_SLAB, DIS_SLAB)
-    ell, tau = rep.mean_free_path, rep.tau_ps / dev.units.time_ps
-    lam1 = 2 * (2 * t_z**2 * tau) * (1 - math.cos(math.pi / 4))
-    common = dict(g_s=1, width=W_SLAB * u.a_m, length=W_SLAB * u.a_m, alpha=1.0,
-                  extension=0.71 * ell * u.a_m)  # fmt: skip
-    tag = f"48x48x4_tz{t_z:g}_E{E_SLAB:g}_W{DIS_SLAB:g}_n{seeds}"
-    scale = ((NZ_SLAB**2 - 1) / 15) ** 0.5
-    ds = sweep(dev, b_par=[0.0, *u.tesla(scale * PHI_PAR_MAX * np.array(PAR_FRACTIONS))],
-               path=folder / f"coherent_par_{tag}.nc", **kw)  # fmt: skip
-    coherent = 1e5 * u.a_m
-    g = ds.G.isel(energy=0, b_perp=0).values
-    m = fits.FiniteFilmParallel(thickness=math.sqrt(15) * u.a_m, **common).shape(
-        ds.b_par.values[1:], coherent, 1.0
-    )
-    x_par = _low_field_ratio(g, m)
-    ds = sweep(dev, b_perp=[0.0, *u.tesla(np.array(COHERENT_PERP_FLUX))],
-               path=folder / f"coherent_perp_{tag}.nc", **kw)  # fmt: skip
-    g = ds.G.isel(energy=0, b_par=0).values
-    b_tr = fits.lineshapes.HBAR_OVER_E / (2 * (ell * u.a_m) ** 2)
-    m = fits.FiniteFilm(b_tr=b_tr, **common).shape(ds.b_perp.values[1:], coherent, 1.0)
-    x_perp = _low_field_ratio(g, m)
-    r, dr = _paired(x_par, x_perp)
-    print(f"  (information) in-plane controls. Weakly coupled layers, 48 x 48 x 4, t_z = {t_z:g} t "
-          f"(hbar/tau = {1 / tau:.2g} t), l = {ell:.3g} a, {seeds} realizations: in-plane data / "
-          f"model {x_par.mean():.2f} +- {_sem(x_par):.2f} (estimate without the deficit: "
-          f"1/(1 + lambda_1 tau) = {1 / (1 + lam1 * tau):.2f}); perpendicular "
-          f"{x_perp.mean():.2f} +- {_sem(x_perp):.2f}; "
-          f"in-plane / perpendicular, paired: {r:.2f} +- {dr:.2f}")  # fmt: skip
+    coherent = 1e5 * devices.Units.lattice().a_m
+    print("  (information) in-plane controls. Stacks of weakly coupled layers, 48 x 48, box "
+          f"{DIS_SLAB:g} t, no dephasing; data / model over the three lowest fields:")  # fmt: skip
+    for nz, t_z, seeds in stacks:
+        kw = dict(energies=[E_SLAB], seeds=seeds, disorder=DIS_SLAB)
+        dev = devices.film(W_SLAB, W_SLAB, thickness=nz, interlayer=t_z)
+        u, rep = dev.units, dev.regime(E_SLAB, DIS_SLAB)
+        ell, tau = rep.mean_free_path, rep.tau_ps / dev.units.time_ps
+        lam1 = 2 * (2 * t_z**2 * tau) * (1 - math.cos(math.pi / nz))
+        spread = t_z * np.ptp(devices.bands.subbands(nz))
+        common = dict(g_s=1, width=W_SLAB * u.a_m, length=W_SLAB * u.a_m, alpha=1.0,
+                      extension=0.71 * ell * u.a_m)  # fmt: skip
+        tag = f"48x48x{nz}_tz{t_z:g}_E{E_SLAB:g}_W{DIS_SLAB:g}_n{seeds}"
+        scale = ((NZ_SLAB**2 - 1) / (nz**2 - 1)) ** 0.5
+        ds = sweep(dev, b_par=[0.0, *u.tesla(scale * PHI_PAR_MAX * np.array(PAR_FRACTIONS))],
+                   path=folder / f"coherent_par_{tag}.nc", **kw)  # fmt: skip
+        m = fits.FiniteFilmParallel(thickness=math.sqrt(nz**2 - 1) * u.a_m, **common).shape(
+            ds.b_par.values[1:], coherent, 1.0
+        )
+        x_par = _low_field_ratio(ds.G.isel(energy=0, b_perp=0).values, m)
+        g0 = float(ds.G_mean.values.ravel()[0])
+        ds = sweep(dev, b_perp=[0.0, *u.tesla(np.array(COHERENT_PERP_FLUX))],
+                   path=folder / f"coherent_perp_{tag}.nc", **kw)  # fmt: skip
+        b_tr = fits.lineshapes.HBAR_OVER_E / (2 * (ell * u.a_m) ** 2)
+        m = fits.FiniteFilm(b_tr=b_tr, **common).shape(ds.b_perp.values[1:], coherent, 1.0)
+        x_perp = _low_field_ratio(ds.G.isel(energy=0, b_par=0).values, m)
+        r, dr = _paired(x_par, x_perp)
+        print(f"    N_z {nz}, t_z = {t_z:g} t (subbands spread {spread:.2g} t, hbar/tau = "
+              f"{1 / tau:.2g} t), l = {ell:.3g} a, <G(0)> = {g0:.2f}, {seeds} realizations: "
+              f"in-plane {x_par.mean():.2f} +- {_sem(x_par):.2f} (estimate without the deficit: "
+              f"1/(1 + lambda_1 tau) = {1 / (1 + lam1 * tau):.2f}); perpendicular "
+              f"{x_perp.mean():.2f} +- {_sem(x_perp):.2f}; in-plane / perpendicular, paired: "
+              f"{r:.2f} +- {dr:.2f}")  # fmt: skip
     # 2. the slab on its side
     ref = devices.film(W_SLAB, W_SLAB, thickness=NZ_SLAB)
     u, rep = ref.units, ref.regime(E_SLAB, DIS_SLAB)
     ell = rep.mean_free_path
-    common = dict(common, extension=0.71 * ell * u.a_m)
+    common = dict(g_s=1, width=W_SLAB * u.a_m, length=W_SLAB * u.a_m, alpha=1.0,
+                  extension=0.71 * ell * u.a_m)  # fmt: skip
     par_model = fits.FiniteFilmParallel(thickness=math.sqrt(NZ_SLAB**2 - 1) * u.a_m, **common)
     side = devices.film(NZ_SLAB, W_SLAB, thickness=W_SLAB)
     fields = [0.0, *u.tesla(PHI_PAR_MAX * np.array(PAR_FRACTIONS))]
@@ -799,41 +805,47 @@ def _in_plane_controls(t_z=0.3, seeds=200):
     box = -2 / strip.diffusive_length**2 * np.array([trace(strip.eigenvalues(x)) - t0 for x in b])
     print(f"    the diffusive Cooperon of the whole box / uniform mass, lowest fields: "
           f"{np.round(box / par_model.shape(b, coherent, 1.0), 3).tolist()}")  # fmt: skip
-    _layered_with_probes(t_z)
+    _layered_with_probes()
 
 
-def _layered_with_probes(t_z, l_in=12.0, rho=0.1, seeds=50):
-    dev = devices.film(W_SLAB, W_SLAB, thickness=4, interlayer=t_z)
-    u, rep = dev.units, dev.regime(E_SLAB, DIS_SLAB)
-    ell = rep.mean_free_path
-    tau_in = l_in**2 / rep.diffusion * u.time_ps  # input l_phi = sqrt(D tau_phi) [a]
-    kw = dict(energies=[E_SLAB], seeds=seeds, disorder=DIS_SLAB, tau_phi=tau_in,
-              dephasing="probes", probe_density=rho)  # fmt: skip
-    tag = f"48x48x4_tz{t_z:g}_E{E_SLAB:g}_W{DIS_SLAB:g}_lin{l_in:g}_rho{rho:g}_n{seeds}.nc"
-    folder = OUT / "parallel_slab_diag"
-    phi_phi = 1 / (8 * math.pi * l_in**2)
-    perp = fits.from_dataset(
-        sweep(dev, b_perp=[0.0, *u.tesla(phi_phi * np.array(PERP_FRACTIONS))],
-              path=folder / f"perp_{tag}", **kw), quantity="total")  # fmt: skip
-    scale = ((NZ_SLAB**2 - 1) / 15) ** 0.5
-    par = fits.from_dataset(
-        sweep(dev, b_par=[0.0, *u.tesla(scale * PHI_PAR_MAX * np.array(PAR_FRACTIONS))],
-              path=folder / f"par_{tag}", **kw), quantity="total", axis="b_par")  # fmt: skip
-    b_tr = fits.lineshapes.HBAR_OVER_E / (2 * (ell * u.a_m) ** 2)
-    common = dict(g_s=1, width=W_SLAB * u.a_m, length=W_SLAB * u.a_m, alpha=1.0,
-                  extension=0.71 * ell * u.a_m)  # fmt: skip
-    r1 = fits.FiniteFilm(b_tr=b_tr, **common).fit(perp.b, perp.dy, perp.sigma, window=0.5 * b_tr)
-    r2 = fits.FiniteFilmParallel(thickness=math.sqrt(15) * u.a_m, **common).fit(
-        par.b, par.dy, par.sigma
-    )
-    params = [dev.params(disorder=DIS_SLAB, seed=k, tau_phi=tau_in, dephasing="probes",
-                         probe_density=rho) for k in range(10)]  # fmt: skip
-    la = decay_length(dev, E_SLAB, params, W_SLAB + 2 * 0.71 * ell)
-    l1, l2 = r1.values["l_phi"] / u.a_m, r2.values["l_phi"] / u.a_m
-    print(f"    weakly coupled layers with probes on {rho:.0%} of the sites, input {l_in:g} a, "
-          f"{seeds} realizations: l_a {la:.3g} a; perpendicular fit {l1:.3g} +- "
-          f"{r1.stderr['l_phi'] / u.a_m:.2g} ({l1 / la:.2f} l_a), in-plane fit {l2:.3g} +- "
-          f"{r2.stderr['l_phi'] / u.a_m:.2g} ({l2 / la:.2f} l_a)")  # fmt: skip
+def _layered_with_probes(t_z=0.3, l_in=12.0, rho=0.1, seeds=50, lengths=(48, 96)):
+    """The 4-layer stack with weak, dense probes, L = 4 and 8 l_phi: both fits against l_a."""
+    for length in lengths:
+        dev = devices.film(W_SLAB, length, thickness=4, interlayer=t_z)
+        u, rep = dev.units, dev.regime(E_SLAB, DIS_SLAB)
+        ell = rep.mean_free_path
+        tau_in = l_in**2 / rep.diffusion * u.time_ps  # input l_phi = sqrt(D tau_phi) [a]
+        kw = dict(energies=[E_SLAB], seeds=seeds, disorder=DIS_SLAB, tau_phi=tau_in,
+                  dephasing="probes", probe_density=rho)  # fmt: skip
+        tag = (
+            f"48x{length}x4_tz{t_z:g}_E{E_SLAB:g}_W{DIS_SLAB:g}_lin{l_in:g}_rho{rho:g}_n{seeds}.nc"
+        )
+        folder = OUT / "parallel_slab_diag"
+        phi_phi = 1 / (8 * math.pi * l_in**2)
+        perp = fits.from_dataset(
+            sweep(dev, b_perp=[0.0, *u.tesla(phi_phi * np.array(PERP_FRACTIONS))],
+                  path=folder / f"perp_{tag}", **kw), quantity="total")  # fmt: skip
+        scale = ((NZ_SLAB**2 - 1) / 15) ** 0.5
+        par = fits.from_dataset(
+            sweep(dev, b_par=[0.0, *u.tesla(scale * PHI_PAR_MAX * np.array(PAR_FRACTIONS))],
+                  path=folder / f"par_{tag}", **kw), quantity="total", axis="b_par")  # fmt: skip
+        b_tr = fits.lineshapes.HBAR_OVER_E / (2 * (ell * u.a_m) ** 2)
+        common = dict(g_s=1, width=W_SLAB * u.a_m, length=length * u.a_m, alpha=1.0,
+                      extension=0.71 * ell * u.a_m)  # fmt: skip
+        r1 = fits.FiniteFilm(b_tr=b_tr, **common).fit(
+            perp.b, perp.dy, perp.sigma, window=0.5 * b_tr
+        )
+        r2 = fits.FiniteFilmParallel(thickness=math.sqrt(15) * u.a_m, **common).fit(
+            par.b, par.dy, par.sigma
+        )
+        params = [dev.params(disorder=DIS_SLAB, seed=k, tau_phi=tau_in, dephasing="probes",
+                             probe_density=rho) for k in range(10)]  # fmt: skip
+        la = decay_length(dev, E_SLAB, params, length + 2 * 0.71 * ell)
+        l1, l2 = r1.values["l_phi"] / u.a_m, r2.values["l_phi"] / u.a_m
+        print(f"    4-layer stack, 48 x {length}, probes on {rho:.0%} of the sites, input {l_in:g} a, "
+              f"{seeds} realizations: l_a {la:.3g} a; perpendicular fit {l1:.3g} +- "
+              f"{r1.stderr['l_phi'] / u.a_m:.2g} ({l1 / la:.2f} l_a), in-plane fit {l2:.3g} +- "
+              f"{r2.stderr['l_phi'] / u.a_m:.2g} ({l2 / la:.2f} l_a), ratio {l2 / l1:.2f}")  # fmt: skip
 
 
 def _probe_strength(lp=12.0, seeds=50):
