@@ -228,7 +228,7 @@ def regime(
             "1/tau_B = D e^2 B^2 d^2 / (3 hbar^2), a 4-layer stack of weakly coupled "
             "layers too (README, Validation; cause not found): where the contacts limit "
             "the Cooperon an in-plane fit can return l_phi short by a factor up to ~1.7 "
-            "(with probes and L = 8 l_phi a 4-layer stack gave it within 7%)"
+            "(with probes and L = 6-8 l_phi the fit gave the probes' l_phi within 2-7%)"
             + ("; moreover this slab has l/d > 0.1, and the law assumes l << d" if outside else "")
         )
         phi = abs(device.params(b_par=b_par_max)["phi_par"])

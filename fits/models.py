@@ -410,8 +410,9 @@ class ParallelField(Model):
     l << d << l_phi. Coherent lattice slabs with l/d = 0.17-0.62 gave
     0.61-0.34 of its in-plane response, and a 4-layer stack of weakly
     coupled layers 0.50, where the contacts are the only cutoff; with
-    dephasing probes and contacts 8 l_phi apart the stack's fitted l_phi was
-    within 7% of the probes' decay length. The simulated in-plane response
+    dephasing probes and contacts 6-8 l_phi apart the fitted l_phi was
+    within 2% (cubic slab, l/d = 0.3) and 7% (layered) of the probes'
+    decay length. The simulated in-plane response
     is not validated against this law (README, Validation). Measured data are another matter: the law is the
     standard one for real films.
 

@@ -515,26 +515,37 @@ def _denser_probes(dev, rep, b_tr, common, thick, lp=17.0, rho=0.05, seeds=50):
 
 
 def _longer_sample(rep, b_tr, length=96, lp=12.0, seeds=50):
-    """Information: the perpendicular fit on a slab twice as long (contacts twice as far)."""
+    """Information: both fits on a slab twice as long (contacts twice as far), and its l_a."""
     dev = devices.film(W_SLAB, length, thickness=NZ_SLAB)
     u, ell = dev.units, rep.mean_free_path
     tau_in, l_in = _set_tau(lp, rep, u)
     phi_phi = 1 / (8 * math.pi * lp**2)
-    ds = sweep(dev, b_perp=[0.0, *u.tesla(phi_phi * np.array(PERP_FRACTIONS))], energies=[E_SLAB],
-               seeds=seeds, disorder=DIS_SLAB, tau_phi=tau_in,
-               dephasing="probes", probe_density=0.01,
-               path=OUT / "parallel_slab_diag" / f"perp_{W_SLAB}x{length}_lphi{lp:g}_n{seeds}.nc")  # fmt: skip
+    kw = dict(energies=[E_SLAB], seeds=seeds, disorder=DIS_SLAB, tau_phi=tau_in,
+              dephasing="probes", probe_density=0.01)  # fmt: skip
+    tag = f"{W_SLAB}x{length}_lphi{lp:g}_n{seeds}.nc"
+    ds = sweep(dev, b_perp=[0.0, *u.tesla(phi_phi * np.array(PERP_FRACTIONS))],
+               path=OUT / "parallel_slab_diag" / f"perp_{tag}", **kw)  # fmt: skip
     data = fits.from_dataset(ds, quantity="total")
-    model = fits.FiniteFilm(g_s=1, width=W_SLAB * u.a_m, length=length * u.a_m, b_tr=b_tr,
-                            alpha=1.0, extension=0.71 * ell * u.a_m)  # fmt: skip
-    r = model.fit(data.b, data.dy, data.sigma, window=0.5 * b_tr)
+    common = dict(g_s=1, width=W_SLAB * u.a_m, length=length * u.a_m, alpha=1.0,
+                  extension=0.71 * ell * u.a_m)  # fmt: skip
+    r = fits.FiniteFilm(b_tr=b_tr, **common).fit(data.b, data.dy, data.sigma, window=0.5 * b_tr)
     sheet = fits.from_dataset(ds, quantity="sheet")
     h = fits.HLN(g_s=1, b_tr=b_tr, alpha=1.0).fit(sheet.b, sheet.dy, sheet.sigma, window=0.5 * b_tr)
     l_hln = math.sqrt(fits.lineshapes.HBAR_OVER_E / (4 * h.values["b_phi"])) / u.a_m
-    print(f"  (information) {W_SLAB} x {length} x {NZ_SLAB} slab, input "
-          f"{l_in:.3g} a, {seeds} "
-          f"realizations, perpendicular: finite-device {r.values['l_phi'] / u.a_m:.3g} +- "
-          f"{r.stderr['l_phi'] / u.a_m:.2g}, HLN {l_hln:.3g}")  # fmt: skip
+    ds = sweep(dev, b_par=[0.0, *u.tesla(PHI_PAR_MAX * np.array(PAR_FRACTIONS))],
+               path=OUT / "parallel_slab_diag" / f"par_{tag}", **kw)  # fmt: skip
+    par = fits.from_dataset(ds, quantity="total", axis="b_par")
+    r2 = fits.FiniteFilmParallel(thickness=math.sqrt(NZ_SLAB**2 - 1) * u.a_m, **common).fit(
+        par.b, par.dy, par.sigma
+    )
+    params = [dev.params(disorder=DIS_SLAB, seed=k, tau_phi=tau_in, dephasing="probes",
+                         probe_density=0.01) for k in range(10)]  # fmt: skip
+    la = decay_length(dev, E_SLAB, params, length + 2 * 0.71 * ell)
+    l1, l2 = r.values["l_phi"] / u.a_m, r2.values["l_phi"] / u.a_m
+    print(f"  (information) {W_SLAB} x {length} x {NZ_SLAB} slab, input {l_in:.3g} a, l_a {la:.3g} a, "
+          f"{seeds} realizations: perpendicular finite-device {l1:.3g} +- "
+          f"{r.stderr['l_phi'] / u.a_m:.2g} ({l1 / la:.2f} l_a; HLN {l_hln:.3g}), in-plane "
+          f"{l2:.3g} +- {r2.stderr['l_phi'] / u.a_m:.2g} ({l2 / la:.2f} l_a), ratio {l2 / l1:.2f}")  # fmt: skip
 
 
 def _thinner_slabs(thicknesses=(2, 4), lp=12.0, seeds=50):
