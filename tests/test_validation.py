@@ -514,38 +514,58 @@ def _denser_probes(dev, rep, b_tr, common, thick, lp=17.0, rho=0.05, seeds=50):
           f"perpendicular {l1:.3g} +- {e1:.2g}, in-plane {l2:.3g} +- {e2:.2g}, ratio {l2 / l1:.2f}")  # fmt: skip
 
 
+def _both_fits(dev, ell, kw, perp_fields, par_fields, tag):
+    """Perpendicular and in-plane finite-device fits [a] of a slab with probes, and its l_a [a].
+
+    ``kw``: the sweep's keywords (energies, seeds, disorder, dephasing); the
+    sweeps are stored as perp_/par_ ``tag`` in parallel_slab_diag/.
+    """
+    u, g = dev.units, dev.geometry
+    folder = OUT / "parallel_slab_diag"
+    perp = fits.from_dataset(sweep(dev, b_perp=perp_fields, path=folder / f"perp_{tag}", **kw),
+                             quantity="total")  # fmt: skip
+    par = fits.from_dataset(sweep(dev, b_par=par_fields, path=folder / f"par_{tag}", **kw),
+                            quantity="total", axis="b_par")  # fmt: skip
+    b_tr = fits.lineshapes.HBAR_OVER_E / (2 * (ell * u.a_m) ** 2)
+    common = dict(g_s=1, width=g.width * u.a_m, length=g.length * u.a_m, alpha=1.0,
+                  extension=0.71 * ell * u.a_m)  # fmt: skip
+    r1 = fits.FiniteFilm(b_tr=b_tr, **common).fit(perp.b, perp.dy, perp.sigma, window=0.5 * b_tr)
+    thick = math.sqrt(g.thickness**2 - 1) * u.a_m
+    r2 = fits.FiniteFilmParallel(thickness=thick, **common).fit(par.b, par.dy, par.sigma)
+    dephasing = {k: kw[k] for k in ("disorder", "tau_phi", "dephasing", "probe_density")}
+    params = [dev.params(seed=k, **dephasing) for k in range(10)]
+    return dict(
+        l_a=decay_length(dev, E_SLAB, params, g.length + 2 * 0.71 * ell),
+        perp=r1.values["l_phi"] / u.a_m, perp_err=r1.stderr["l_phi"] / u.a_m,
+        par=r2.values["l_phi"] / u.a_m, par_err=r2.stderr["l_phi"] / u.a_m,
+    )  # fmt: skip
+
+
+def _report_both(head, r):
+    la = r["l_a"]
+    print(f"{head}: l_a {la:.3g} a; perpendicular fit {r['perp']:.3g} +- {r['perp_err']:.2g} "
+          f"({r['perp'] / la:.2f} l_a), in-plane fit {r['par']:.3g} +- {r['par_err']:.2g} "
+          f"({r['par'] / la:.2f} l_a), ratio {r['par'] / r['perp']:.2f}")  # fmt: skip
+
+
 def _longer_sample(rep, b_tr, length=96, lp=12.0, seeds=50):
     """Information: both fits on a slab twice as long (contacts twice as far), and its l_a."""
     dev = devices.film(W_SLAB, length, thickness=NZ_SLAB)
-    u, ell = dev.units, rep.mean_free_path
+    u = dev.units
     tau_in, l_in = _set_tau(lp, rep, u)
     phi_phi = 1 / (8 * math.pi * lp**2)
     kw = dict(energies=[E_SLAB], seeds=seeds, disorder=DIS_SLAB, tau_phi=tau_in,
               dephasing="probes", probe_density=0.01)  # fmt: skip
+    perp_fields = [0.0, *u.tesla(phi_phi * np.array(PERP_FRACTIONS))]
     tag = f"{W_SLAB}x{length}_lphi{lp:g}_n{seeds}.nc"
-    ds = sweep(dev, b_perp=[0.0, *u.tesla(phi_phi * np.array(PERP_FRACTIONS))],
-               path=OUT / "parallel_slab_diag" / f"perp_{tag}", **kw)  # fmt: skip
-    data = fits.from_dataset(ds, quantity="total")
-    common = dict(g_s=1, width=W_SLAB * u.a_m, length=length * u.a_m, alpha=1.0,
-                  extension=0.71 * ell * u.a_m)  # fmt: skip
-    r = fits.FiniteFilm(b_tr=b_tr, **common).fit(data.b, data.dy, data.sigma, window=0.5 * b_tr)
+    r = _both_fits(dev, rep.mean_free_path, kw, perp_fields,
+                   [0.0, *u.tesla(PHI_PAR_MAX * np.array(PAR_FRACTIONS))], tag)  # fmt: skip
+    ds = sweep(dev, b_perp=perp_fields, path=OUT / "parallel_slab_diag" / f"perp_{tag}", **kw)
     sheet = fits.from_dataset(ds, quantity="sheet")
     h = fits.HLN(g_s=1, b_tr=b_tr, alpha=1.0).fit(sheet.b, sheet.dy, sheet.sigma, window=0.5 * b_tr)
     l_hln = math.sqrt(fits.lineshapes.HBAR_OVER_E / (4 * h.values["b_phi"])) / u.a_m
-    ds = sweep(dev, b_par=[0.0, *u.tesla(PHI_PAR_MAX * np.array(PAR_FRACTIONS))],
-               path=OUT / "parallel_slab_diag" / f"par_{tag}", **kw)  # fmt: skip
-    par = fits.from_dataset(ds, quantity="total", axis="b_par")
-    r2 = fits.FiniteFilmParallel(thickness=math.sqrt(NZ_SLAB**2 - 1) * u.a_m, **common).fit(
-        par.b, par.dy, par.sigma
-    )
-    params = [dev.params(disorder=DIS_SLAB, seed=k, tau_phi=tau_in, dephasing="probes",
-                         probe_density=0.01) for k in range(10)]  # fmt: skip
-    la = decay_length(dev, E_SLAB, params, length + 2 * 0.71 * ell)
-    l1, l2 = r.values["l_phi"] / u.a_m, r2.values["l_phi"] / u.a_m
-    print(f"  (information) {W_SLAB} x {length} x {NZ_SLAB} slab, input {l_in:.3g} a, l_a {la:.3g} a, "
-          f"{seeds} realizations: perpendicular finite-device {l1:.3g} +- "
-          f"{r.stderr['l_phi'] / u.a_m:.2g} ({l1 / la:.2f} l_a; HLN {l_hln:.3g}), in-plane "
-          f"{l2:.3g} +- {r2.stderr['l_phi'] / u.a_m:.2g} ({l2 / la:.2f} l_a), ratio {l2 / l1:.2f}")  # fmt: skip
+    _report_both(f"  (information) {W_SLAB} x {length} x {NZ_SLAB} slab, input {l_in:.3g} a, "
+                 f"{seeds} realizations (perpendicular HLN {l_hln:.3g} a)", r)  # fmt: skip
 
 
 def _thinner_slabs(thicknesses=(2, 4), lp=12.0, seeds=50):
@@ -824,39 +844,19 @@ def _layered_with_probes(t_z=0.3, l_in=12.0, rho=0.1, seeds=50, lengths=(48, 96)
     for length in lengths:
         dev = devices.film(W_SLAB, length, thickness=4, interlayer=t_z)
         u, rep = dev.units, dev.regime(E_SLAB, DIS_SLAB)
-        ell = rep.mean_free_path
         tau_in = l_in**2 / rep.diffusion * u.time_ps  # input l_phi = sqrt(D tau_phi) [a]
         kw = dict(energies=[E_SLAB], seeds=seeds, disorder=DIS_SLAB, tau_phi=tau_in,
                   dephasing="probes", probe_density=rho)  # fmt: skip
+        phi_phi = 1 / (8 * math.pi * l_in**2)
+        scale = ((NZ_SLAB**2 - 1) / 15) ** 0.5
         tag = (
             f"48x{length}x4_tz{t_z:g}_E{E_SLAB:g}_W{DIS_SLAB:g}_lin{l_in:g}_rho{rho:g}_n{seeds}.nc"
         )
-        folder = OUT / "parallel_slab_diag"
-        phi_phi = 1 / (8 * math.pi * l_in**2)
-        perp = fits.from_dataset(
-            sweep(dev, b_perp=[0.0, *u.tesla(phi_phi * np.array(PERP_FRACTIONS))],
-                  path=folder / f"perp_{tag}", **kw), quantity="total")  # fmt: skip
-        scale = ((NZ_SLAB**2 - 1) / 15) ** 0.5
-        par = fits.from_dataset(
-            sweep(dev, b_par=[0.0, *u.tesla(scale * PHI_PAR_MAX * np.array(PAR_FRACTIONS))],
-                  path=folder / f"par_{tag}", **kw), quantity="total", axis="b_par")  # fmt: skip
-        b_tr = fits.lineshapes.HBAR_OVER_E / (2 * (ell * u.a_m) ** 2)
-        common = dict(g_s=1, width=W_SLAB * u.a_m, length=length * u.a_m, alpha=1.0,
-                      extension=0.71 * ell * u.a_m)  # fmt: skip
-        r1 = fits.FiniteFilm(b_tr=b_tr, **common).fit(
-            perp.b, perp.dy, perp.sigma, window=0.5 * b_tr
-        )
-        r2 = fits.FiniteFilmParallel(thickness=math.sqrt(15) * u.a_m, **common).fit(
-            par.b, par.dy, par.sigma
-        )
-        params = [dev.params(disorder=DIS_SLAB, seed=k, tau_phi=tau_in, dephasing="probes",
-                             probe_density=rho) for k in range(10)]  # fmt: skip
-        la = decay_length(dev, E_SLAB, params, length + 2 * 0.71 * ell)
-        l1, l2 = r1.values["l_phi"] / u.a_m, r2.values["l_phi"] / u.a_m
-        print(f"    4-layer stack, 48 x {length}, probes on {rho:.0%} of the sites, input {l_in:g} a, "
-              f"{seeds} realizations: l_a {la:.3g} a; perpendicular fit {l1:.3g} +- "
-              f"{r1.stderr['l_phi'] / u.a_m:.2g} ({l1 / la:.2f} l_a), in-plane fit {l2:.3g} +- "
-              f"{r2.stderr['l_phi'] / u.a_m:.2g} ({l2 / la:.2f} l_a), ratio {l2 / l1:.2f}")  # fmt: skip
+        r = _both_fits(dev, rep.mean_free_path, kw,
+                       [0.0, *u.tesla(phi_phi * np.array(PERP_FRACTIONS))],
+                       [0.0, *u.tesla(scale * PHI_PAR_MAX * np.array(PAR_FRACTIONS))], tag)  # fmt: skip
+        _report_both(f"    4-layer stack, 48 x {length}, probes on {rho:.0%} of the sites, input "
+                     f"{l_in:g} a, {seeds} realizations", r)  # fmt: skip
 
 
 def _probe_strength(lp=12.0, seeds=50):
