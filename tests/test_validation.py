@@ -777,7 +777,7 @@ def _in_plane_controls(stacks=((4, 0.3, 200), (2, 0.15, 600))):
         kw = dict(energies=[E_SLAB], seeds=seeds, disorder=DIS_SLAB)
         dev = devices.film(W_SLAB, W_SLAB, thickness=nz, interlayer=t_z)
         u, rep = dev.units, dev.regime(E_SLAB, DIS_SLAB)
-        ell, tau = rep.mean_free_path, rep.tau_ps / dev.units.time_ps
+        ell, tau = rep.mean_free_path, rep.tau  # tau [hbar/t]
         lam1 = 2 * (2 * t_z**2 * tau) * (1 - math.cos(math.pi / nz))
         spread = t_z * np.ptp(devices.bands.subbands(nz))
         common = dict(g_s=1, width=W_SLAB * u.a_m, length=W_SLAB * u.a_m, alpha=1.0,
