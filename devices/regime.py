@@ -137,6 +137,7 @@ def regime(
     disorder: float,
     b_max: float | None = None,
     b_par_max: float | None = None,
+    dephasing: str | None = None,
 ) -> Regime:
     """Characteristic scales of ``device`` and warnings about its regime.
 
@@ -157,6 +158,11 @@ def regime(
         of the thin-film law 1/tau_B = D e^2 B^2 d^2 / (3 hbar^2), README,
         Validation), with the reason when l is not << d, and when the
         magnetic length falls below d.
+    dephasing : {"absorbing", "probes"}, optional
+        Dephasing model of a planned perpendicular sweep: on a slab, a warning
+        that the amplitude of its magnetoconductance is not validated (1.3-1.7
+        times a film's at the same dephasing length, with the same field
+        dependence; README, Validation).
     """
     u, g = device.units, device.geometry
     e = device.energy(energy)
@@ -239,6 +245,15 @@ def regime(
                 f"{1e3 * b_par_max:.4g} mT the magnetic length {l_par:.3g} a is below the "
                 f"thickness d = {d_slab:.3g} a; lower the in-plane field"
             )
+    if dephasing is not None and b_max is not None and d_slab is not None:
+        warnings.append(
+            f"perpendicular field sweep on a slab of {nz} layers with dephasing: its amplitude is "
+            "not validated. On a lattice slab (l/d = 0.3) the magnetoconductance had a 2D "
+            "film's field dependence at the same dephasing length l_a, but 1.3 (probes) to "
+            "1.7 (absorbing) times its amplitude, so a fit with alpha = 1 (fits.FiniteFilm) "
+            "returned l_phi 1.1-2 times l_a (README, Validation; cause not found): take such "
+            "an l_phi as an upper bound"
+        )
     rsq = 1 / (2 * sheet * G0) if math.isfinite(sheet) and sheet > 0 else 0.0
     return Regime(
         kind=g.kind,

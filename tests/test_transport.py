@@ -232,6 +232,15 @@ def test_in_plane_sweep_on_a_thin_clean_slab_warns():
                         energies=[1.0], seeds=1, disorder=1.0)  # fmt: skip
 
 
+def test_perpendicular_sweep_with_dephasing_on_a_slab_warns():
+    dev = devices.film(6, 6, 2)
+    with pytest.warns(
+        transport.RegimeWarning, match="(?s)slab of 2 layers with dephasing.*upper bound"
+    ):
+        transport.sweep(dev, b_perp=[0, dev.units.tesla(0.01)], executor="serial", energies=[2.0],
+                        seeds=1, disorder=1.0, tau_phi=5.0, dephasing="probes", probe_density=0.2)  # fmt: skip
+
+
 def test_field_outside_wl_regime_warns_with_report():
     dev = _film()
     with pytest.warns(transport.RegimeWarning, match="(?s)cyclotron radius.*Regime report"):

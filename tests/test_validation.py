@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from scipy import stats
+from scipy import optimize, stats
 
 import devices
 import fits
@@ -429,6 +429,7 @@ def test_parallel_field_slab():
     _coherent_slabs()
     _in_plane_controls()
     _probe_strength()
+    _film_and_slab()
     ratios, ratio_errs = np.array(ratios), np.array(ratio_errs)
     w = ratio_errs**-2
     mean = float(np.sum(w * ratios) / np.sum(w))
@@ -453,14 +454,19 @@ def decay_length(dev, energy, params, l_eff):
     l_eff = L + 2 z0; l_a = l_phi when the probes dephase at the rate the
     Cooperon feels. ``params``: one parameter dict per realization (B = 0).
     """
-    from scipy.optimize import brentq
-
     from transport.solver import Solver
 
     s = Solver(dev)
     d = [s.buttiker(energy, p, details=True) for p in params]
-    ratio = np.mean([x["t_rl"] for x in d]) / np.mean([x["conductance"] for x in d])
-    return l_eff / brentq(lambda v: v / math.sinh(v) - ratio, 1e-6, 50.0)
+    return _absorption_length(
+        np.mean([x["t_rl"] for x in d]) / np.mean([x["conductance"] for x in d]), l_eff
+    )
+
+
+def _absorption_length(ratio, l_eff):
+    """l_a [a] of a diffusive conductor of length l_eff [a] whose transmission is ``ratio``
+    of the one without absorption: ratio = x/sinh x, x = l_eff / l_a."""
+    return l_eff / optimize.brentq(lambda v: v / math.sinh(v) - ratio, 1e-6, 50.0)
 
 
 def _set_tau(l_set, rep, units):
@@ -872,6 +878,93 @@ def _probe_strength(lp=12.0, seeds=50):
         print(f"    N_z {nz}, box {dis:g} t, probes on {rho:.0%} of the sites, eta = "
               f"{r['eta']:.2g} t: l_a {r['l_a']:.3g} a, fit {r['fit']:.3g} +- {r['err']:.2g} "
               f"({r['fit'] / r['l_a']:.2f} l_a)")  # fmt: skip
+
+
+PAIR_FLUX = (0.07, 0.14, 0.28, 0.56)  # B l_a^2 [h/e]: the fields of _film_and_slab
+
+
+def _film_and_slab(seeds_film=600, seeds_slab=300):
+    """Information: the perpendicular excess is in the amplitude, not the width.
+
+    A 48 x 48 film (E = 2 t, box 4 t, l = 2.4 a) and the 48 x 48 x 8 slab
+    (box 4.5 t, l = 2.4 a), each with uniform absorption (``dephasing=
+    "absorbing"``) and with probes (1%), inputs chosen so that film and slab
+    share l_a (probes 16.8 and 16.7 a, absorbing 14.0 and 13.9 a), hence
+    L/l_a and l/l_a. The perpendicular fields are the same multiples of
+    h/(e l_a^2) in both, so diffusion theory gives film and slab the same
+    curve dG(B), in either model (the slab's first z mode, l_1 = d/pi,
+    adds < 1% below 0.56 h/e). Measured: the same normalized shape
+    dG(B)/dG(top) (slab / film 1.02 +- 0.06 with probes, 1.04 +- 0.20
+    absorbing), but the slab's amplitude is 1.3 (probes) and 1.7 (absorbing)
+    times the film's; the finite-device fit with alpha = 1 turns the
+    amplitude into l_phi (1.35 l_a against 1.07 for the film). l_a: probes,
+    `decay_length`; absorbing, <T>/<T_coherent> = x/sinh x (40 realizations
+    at B = 0).
+    """
+    rows = []
+    for kind, nz, energy, dis, model, l_in, seeds in (
+        ("film", 1, 2.0, 4.0, "absorbing", 15.0, seeds_film),
+        ("slab", NZ_SLAB, E_SLAB, DIS_SLAB, "absorbing", 15.0, seeds_slab),
+        ("film", 1, 2.0, 4.0, "probes", 9.0, seeds_film),
+        ("slab", NZ_SLAB, E_SLAB, DIS_SLAB, "probes", None, seeds_slab),
+    ):
+        dev = devices.film(W_SLAB, W_SLAB, thickness=nz) if nz > 1 else devices.film(W_SLAB, W_SLAB)
+        u, rep = dev.units, dev.regime(energy, dis)
+        ell = rep.mean_free_path
+        z0 = (0.71 if nz > 1 else math.pi / 4) * ell
+        if l_in is None:  # the main slab loop's shortest tau_phi
+            tau, l_in = _set_tau(12.0, rep, u)
+        else:
+            tau = l_in**2 / rep.diffusion * u.time_ps
+        kw = dict(disorder=dis, tau_phi=tau, dephasing=model)
+        if model == "probes":
+            kw["probe_density"] = 0.01
+            la = decay_length(
+                dev, energy, [dev.params(seed=k, **kw) for k in range(10)], W_SLAB + 2 * z0
+            )
+        else:
+            tag0 = f"{kind}_E{energy:g}_W{dis:g}_B0_n40"
+            t_abs = sweep(dev, b_perp=[0.0], energies=[energy], seeds=40, path=OUT / "parallel_slab_diag"
+                          / f"absorbing_lin{l_in:g}_{tag0}.nc", **kw).G.values.mean()  # fmt: skip
+            t_coh = sweep(dev, b_perp=[0.0], energies=[energy], seeds=40, disorder=dis,
+                          path=OUT / "parallel_slab_diag" / f"coherent_{tag0}.nc").G.values.mean()  # fmt: skip
+            la = _absorption_length(t_abs / t_coh, W_SLAB + 2 * z0)
+        fields = [0.0, *u.tesla(np.array(PAIR_FLUX) / la**2)]
+        tag = f"{kind}_{model}_E{energy:g}_W{dis:g}_lin{l_in:.3g}_n{seeds}"
+        ds = sweep(dev, b_perp=fields, energies=[energy], seeds=seeds,
+                   path=OUT / "parallel_slab_diag" / f"pair_{tag}.nc", **kw)  # fmt: skip
+        g = ds.G.values.reshape(seeds, -1)
+        dg = g[:, 1:] - g[:, :1]
+        shape = [_paired(dg[:, k], dg[:, -1]) for k in range(len(PAIR_FLUX) - 1)]
+        fit = None
+        if model == "probes":  # the finite-device fit, as in the slab loop
+            data = fits.from_dataset(ds, quantity="total")
+            b_tr = fits.lineshapes.HBAR_OVER_E / (2 * (ell * u.a_m) ** 2)
+            r = fits.FiniteFilm(g_s=1, width=W_SLAB * u.a_m, length=W_SLAB * u.a_m, b_tr=b_tr,
+                                alpha=1.0, extension=z0 * u.a_m).fit(data.b, data.dy, data.sigma)  # fmt: skip
+            fit = (r.values["l_phi"] / u.a_m, r.stderr["l_phi"] / u.a_m)
+        rows.append(dict(kind=kind, model=model, l=ell, l_a=la, g0=g[:, 0].mean(), shape=shape, dg=dg,
+                         fit=fit))  # fmt: skip
+    print("  (information) film and slab at the same l_a and l, perpendicular field at "
+          f"B l_a^2 = {', '.join(f'{x:g}' for x in PAIR_FLUX)} h/e; shape dG(B) / dG(top), paired:")  # fmt: skip
+    for r in rows:
+        cells = ", ".join(f"{v:.2f} +- {e:.2f}" for v, e in r["shape"])
+        top = r["dg"][:, -1]
+        print(f"    {r['model']:9s} {r['kind']}: l = {r['l']:.2g} a, l_a = {r['l_a']:.3g} a, "
+              f"<G(0)> = {r['g0']:.3g}, dG(top) = {top.mean():.3g} +- {_sem(top):.2g} e^2/h; "
+              f"shape {cells}"
+              + ("" if r["fit"] is None else f"; finite-device fit {r['fit'][0]:.3g} +- "
+                 f"{r['fit'][1]:.2g} a ({r['fit'][0] / r['l_a']:.2f} l_a)"))  # fmt: skip
+    for model in ("absorbing", "probes"):
+        film, slab = (r for r in rows if r["model"] == model)
+        k = 2  # B l_a^2 = 0.28 h/e: the most precise shape ratio
+        (a, da), (b, db) = film["shape"][k], slab["shape"][k]
+        fa, sa = film["dg"][:, -1], slab["dg"][:, -1]
+        amp = sa.mean() / fa.mean()
+        amp_err = amp * math.hypot(_sem(fa) / fa.mean(), _sem(sa) / sa.mean())
+        print(f"    {model}: slab / film, shape at {PAIR_FLUX[k]:g} h/e {b / a:.2f} +- "
+              f"{(b / a) * math.hypot(da / a, db / b):.2f}, amplitude dG(top) {amp:.2f} +- "
+              f"{amp_err:.2f}")  # fmt: skip
 
 
 # -- random-matrix values ------------------------------------------------------------------
