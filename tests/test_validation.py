@@ -888,15 +888,17 @@ def _film_and_slab(seeds_film=600, seeds_slab=300):
 
     A 48 x 48 film (E = 2 t, box 4 t, l = 2.4 a) and the 48 x 48 x 8 slab
     (box 4.5 t, l = 2.4 a), each with uniform absorption (``dephasing=
-    "absorbing"``) and with probes (1%), inputs chosen so that film and slab
-    share l_a (probes 16.8 and 16.7 a, absorbing 14.0 and 13.9 a), hence
+    "absorbing"``) and with probes (1%; also a 4-layer slab, "slab4"),
+    inputs chosen so that film and slab share l_a (probes 16.8, 16.7 and
+    16.6 a, absorbing 14.0 and 13.9 a), hence
     L/l_a and l/l_a. The perpendicular fields are the same multiples of
     h/(e l_a^2) in both, so diffusion theory gives film and slab the same
     curve dG(B), in either model (the slab's first z mode, l_1 = d/pi,
     adds < 1% below 0.56 h/e). Measured: the same normalized shape
     dG(B)/dG(top) (slab / film 1.02 +- 0.06 with probes, 1.04 +- 0.20
-    absorbing), but the slab's amplitude is 1.3 (probes) and 1.7 (absorbing)
-    times the film's; the finite-device fit with alpha = 1 turns the
+    absorbing; 4 layers 1.07 +- 0.07), but the slab's amplitude is 1.3
+    (probes; 4 layers 1.2) and 1.7 (absorbing) times the film's; the
+    finite-device fit with alpha = 1 turns the
     amplitude into l_phi (1.35 l_a against 1.07 for the film). l_a: probes,
     `decay_length`; absorbing, <T>/<T_coherent> = x/sinh x (40 realizations
     at B = 0).
@@ -907,6 +909,7 @@ def _film_and_slab(seeds_film=600, seeds_slab=300):
         ("slab", NZ_SLAB, E_SLAB, DIS_SLAB, "absorbing", 15.0, seeds_slab),
         ("film", 1, 2.0, 4.0, "probes", 9.0, seeds_film),
         ("slab", NZ_SLAB, E_SLAB, DIS_SLAB, "probes", None, seeds_slab),
+        ("slab4", 4, E_SLAB, DIS_SLAB, "probes", None, seeds_slab),
     ):
         dev = devices.film(W_SLAB, W_SLAB, thickness=nz) if nz > 1 else devices.film(W_SLAB, W_SLAB)
         u, rep = dev.units, dev.regime(energy, dis)
@@ -955,16 +958,18 @@ def _film_and_slab(seeds_film=600, seeds_slab=300):
               f"shape {cells}"
               + ("" if r["fit"] is None else f"; finite-device fit {r['fit'][0]:.3g} +- "
                  f"{r['fit'][1]:.2g} a ({r['fit'][0] / r['l_a']:.2f} l_a)"))  # fmt: skip
-    for model in ("absorbing", "probes"):
-        film, slab = (r for r in rows if r["model"] == model)
-        k = 2  # B l_a^2 = 0.28 h/e: the most precise shape ratio
+    k = 2  # B l_a^2 = 0.28 h/e: the most precise shape ratio
+    for slab in rows:
+        film = next(r for r in rows if r["model"] == slab["model"] and r["kind"] == "film")
+        if slab is film:
+            continue
         (a, da), (b, db) = film["shape"][k], slab["shape"][k]
         fa, sa = film["dg"][:, -1], slab["dg"][:, -1]
         amp = sa.mean() / fa.mean()
         amp_err = amp * math.hypot(_sem(fa) / fa.mean(), _sem(sa) / sa.mean())
-        print(f"    {model}: slab / film, shape at {PAIR_FLUX[k]:g} h/e {b / a:.2f} +- "
-              f"{(b / a) * math.hypot(da / a, db / b):.2f}, amplitude dG(top) {amp:.2f} +- "
-              f"{amp_err:.2f}")  # fmt: skip
+        print(f"    {slab['model']}: {slab['kind']} / film, shape at {PAIR_FLUX[k]:g} h/e "
+              f"{b / a:.2f} +- {(b / a) * math.hypot(da / a, db / b):.2f}, amplitude dG(top) "
+              f"{amp:.2f} +- {amp_err:.2f}")  # fmt: skip
 
 
 # -- random-matrix values ------------------------------------------------------------------
