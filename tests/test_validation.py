@@ -890,18 +890,17 @@ def _film_and_slab(seeds_film=600, seeds_slab=300):
     (box 4.5 t, l = 2.4 a), each with uniform absorption (``dephasing=
     "absorbing"``) and with probes (1%; also a 4-layer slab, "slab4"),
     inputs chosen so that film and slab share l_a (probes 16.8, 16.7 and
-    16.6 a, absorbing 14.0 and 13.9 a), hence
-    L/l_a and l/l_a. The perpendicular fields are the same multiples of
-    h/(e l_a^2) in both, so diffusion theory gives film and slab the same
-    curve dG(B), in either model (the slab's first z mode, l_1 = d/pi,
-    adds < 1% below 0.56 h/e). Measured: the same normalized shape
-    dG(B)/dG(top) (slab / film 1.02 +- 0.06 with probes, 1.04 +- 0.20
-    absorbing; 4 layers 1.07 +- 0.07), but the slab's amplitude is 1.3
-    (probes; 4 layers 1.2) and 1.7 (absorbing) times the film's; the
-    finite-device fit with alpha = 1 turns the
-    amplitude into l_phi (1.35 l_a against 1.07 for the film). l_a: probes,
-    `decay_length`; absorbing, <T>/<T_coherent> = x/sinh x (40 realizations
-    at B = 0).
+    16.6 a, absorbing 14.0 and 13.9 a), hence L/l_a and l/l_a. The
+    perpendicular fields are the same multiples of h/(e l_a^2) in both, so
+    diffusion theory gives film and slab the same curve dG(B), in either
+    model (the slab's first z mode, l_1 = d/pi, adds < 1% below 0.56 h/e).
+    Measured: the same normalized shape dG(B)/dG(top) (slab / film
+    1.02 +- 0.06 with probes, 1.04 +- 0.20 absorbing; 4 layers
+    1.07 +- 0.07), but the slab's amplitude is 1.3 (probes; 4 layers 1.2)
+    and 1.7 (absorbing) times the film's; the finite-device fit with
+    alpha = 1 turns the amplitude into l_phi (1.35 l_a against 1.07 for
+    the film). l_a: probes, `decay_length`; absorbing, <T>/<T_coherent> =
+    x/sinh x (40 realizations at B = 0).
     """
     rows = []
     for kind, nz, energy, dis, model, l_in, seeds in (
