@@ -899,8 +899,11 @@ def _film_and_slab(seeds_film=600, seeds_slab=300):
     1.07 +- 0.07), but the slab's amplitude is 1.3 (probes; 4 layers 1.2)
     and 1.7 (absorbing) times the film's; the finite-device fit with
     alpha = 1 turns the amplitude into l_phi (1.35 l_a against 1.07 for
-    the film). l_a: probes, `decay_length`; absorbing, <T>/<T_coherent> =
-    x/sinh x (40 realizations at B = 0).
+    the film). Without dephasing (at the probe rows' fields) the slab /
+    film amplitude is the same, 1.30 +- 0.21: it is the slab's (or the
+    film's, at <G> = 1.1), not the dephasing model's. l_a: probes,
+    `decay_length`; absorbing, <T>/<T_coherent> = x/sinh x (40
+    realizations at B = 0).
     """
     rows = []
     for kind, nz, energy, dis, model, l_in, seeds in (
@@ -909,30 +912,37 @@ def _film_and_slab(seeds_film=600, seeds_slab=300):
         ("film", 1, 2.0, 4.0, "probes", 9.0, seeds_film),
         ("slab", NZ_SLAB, E_SLAB, DIS_SLAB, "probes", None, seeds_slab),
         ("slab4", 4, E_SLAB, DIS_SLAB, "probes", None, seeds_slab),
+        ("film", 1, 2.0, 4.0, "coherent", None, seeds_film),
+        ("slab", NZ_SLAB, E_SLAB, DIS_SLAB, "coherent", None, seeds_slab),
     ):
         dev = devices.film(W_SLAB, W_SLAB, thickness=nz) if nz > 1 else devices.film(W_SLAB, W_SLAB)
         u, rep = dev.units, dev.regime(energy, dis)
         ell = rep.mean_free_path
         z0 = (0.71 if nz > 1 else math.pi / 4) * ell
-        if l_in is None:  # the main slab loop's shortest tau_phi
-            tau, l_in = _set_tau(12.0, rep, u)
+        if model == "coherent":  # no dephasing, at the probe rows' fields
+            kw, la = dict(disorder=dis), None
+            fields = [0.0, *u.tesla(np.array(PAIR_FLUX) / 16.7**2)]
+            tag = f"{kind}_coherent_E{energy:g}_W{dis:g}_n{seeds}"
         else:
-            tau = l_in**2 / rep.diffusion * u.time_ps
-        kw = dict(disorder=dis, tau_phi=tau, dephasing=model)
-        if model == "probes":
-            kw["probe_density"] = 0.01
-            la = decay_length(
-                dev, energy, [dev.params(seed=k, **kw) for k in range(10)], W_SLAB + 2 * z0
-            )
-        else:
-            tag0 = f"{kind}_E{energy:g}_W{dis:g}_B0_n40"
-            t_abs = sweep(dev, b_perp=[0.0], energies=[energy], seeds=40, path=OUT / "parallel_slab_diag"
-                          / f"absorbing_lin{l_in:g}_{tag0}.nc", **kw).G.values.mean()  # fmt: skip
-            t_coh = sweep(dev, b_perp=[0.0], energies=[energy], seeds=40, disorder=dis,
-                          path=OUT / "parallel_slab_diag" / f"coherent_{tag0}.nc").G.values.mean()  # fmt: skip
-            la = _absorption_length(t_abs / t_coh, W_SLAB + 2 * z0)
-        fields = [0.0, *u.tesla(np.array(PAIR_FLUX) / la**2)]
-        tag = f"{kind}_{model}_E{energy:g}_W{dis:g}_lin{l_in:.3g}_n{seeds}"
+            if l_in is None:  # the main slab loop's shortest tau_phi
+                tau, l_in = _set_tau(12.0, rep, u)
+            else:
+                tau = l_in**2 / rep.diffusion * u.time_ps
+            kw = dict(disorder=dis, tau_phi=tau, dephasing=model)
+            if model == "probes":
+                kw["probe_density"] = 0.01
+                la = decay_length(
+                    dev, energy, [dev.params(seed=k, **kw) for k in range(10)], W_SLAB + 2 * z0
+                )
+            else:
+                tag0 = f"{kind}_E{energy:g}_W{dis:g}_B0_n40"
+                t_abs = sweep(dev, b_perp=[0.0], energies=[energy], seeds=40, path=OUT / "parallel_slab_diag"
+                              / f"absorbing_lin{l_in:g}_{tag0}.nc", **kw).G.values.mean()  # fmt: skip
+                t_coh = sweep(dev, b_perp=[0.0], energies=[energy], seeds=40, disorder=dis,
+                              path=OUT / "parallel_slab_diag" / f"coherent_{tag0}.nc").G.values.mean()  # fmt: skip
+                la = _absorption_length(t_abs / t_coh, W_SLAB + 2 * z0)
+            fields = [0.0, *u.tesla(np.array(PAIR_FLUX) / la**2)]
+            tag = f"{kind}_{model}_E{energy:g}_W{dis:g}_lin{l_in:.3g}_n{seeds}"
         ds = sweep(dev, b_perp=fields, energies=[energy], seeds=seeds,
                    path=OUT / "parallel_slab_diag" / f"pair_{tag}.nc", **kw)  # fmt: skip
         g = ds.G.values.reshape(seeds, -1)
@@ -952,7 +962,8 @@ def _film_and_slab(seeds_film=600, seeds_slab=300):
     for r in rows:
         cells = ", ".join(f"{v:.2f} +- {e:.2f}" for v, e in r["shape"])
         top = r["dg"][:, -1]
-        print(f"    {r['model']:9s} {r['kind']}: l = {r['l']:.2g} a, l_a = {r['l_a']:.3g} a, "
+        l_a = "none" if r["l_a"] is None else f"{r['l_a']:.3g} a"
+        print(f"    {r['model']:9s} {r['kind']}: l = {r['l']:.2g} a, l_a = {l_a}, "
               f"<G(0)> = {r['g0']:.3g}, dG(top) = {top.mean():.3g} +- {_sem(top):.2g} e^2/h; "
               f"shape {cells}"
               + ("" if r["fit"] is None else f"; finite-device fit {r['fit'][0]:.3g} +- "
