@@ -881,6 +881,7 @@ def _probe_strength(lp=12.0, seeds=50):
 
 
 PAIR_FLUX = (0.07, 0.14, 0.28, 0.56)  # B l_a^2 [h/e]: the fields of _film_and_slab
+PAIR_L_REF = 16.7  # [a]: the probe rows' l_a (rounded), which sets the coherent rows' fields
 
 
 def _film_and_slab(seeds_film=600, seeds_slab=300):
@@ -921,7 +922,7 @@ def _film_and_slab(seeds_film=600, seeds_slab=300):
         z0 = (0.71 if nz > 1 else math.pi / 4) * ell
         if model == "coherent":  # no dephasing, at the probe rows' fields
             kw, la = dict(disorder=dis), None
-            fields = [0.0, *u.tesla(np.array(PAIR_FLUX) / 16.7**2)]
+            fields = [0.0, *u.tesla(np.array(PAIR_FLUX) / PAIR_L_REF**2)]
             tag = f"{kind}_coherent_E{energy:g}_W{dis:g}_n{seeds}"
         else:
             if l_in is None:  # the main slab loop's shortest tau_phi
