@@ -911,7 +911,7 @@ PAIR_FLUX = (0.07, 0.14, 0.28, 0.56)  # B l_a^2 [h/e]: the fields of _film_and_s
 PAIR_L_REF = 16.7  # [a]: the probe rows' l_a (rounded), which sets the coherent rows' fields
 
 
-def _film_and_slab(seeds_film=600, seeds_slab=300):
+def _film_and_slab(seeds_film=600, seeds_slab=300, seeds_thick=150):
     """Information: the perpendicular excess is in the amplitude, not the width.
 
     A 48 x 48 film (E = 2 t, box 4 t, l = 2.4 a) and the 48 x 48 x 8 slab
@@ -932,6 +932,13 @@ def _film_and_slab(seeds_film=600, seeds_slab=300):
     film's, at <G> = 1.1), not the dephasing model's. l_a: probes,
     `decay_length`; absorbing, <T>/<T_coherent> = x/sinh x (40
     realizations at B = 0).
+
+    Also printed: each amplitude ratio against the second-loop estimate
+    alpha(g_2) / alpha(g_1), `second_loop_alpha` (found after the rows above
+    were measured), and a 16-layer slab with probes ("slab16", d/l = 6.2,
+    added to test it; prediction written before its run: slab16 / slab
+    1.02 from 1/g; a growth with d/l, as 2 -> 4 -> 8 layers and the box 6 t
+    slab suggested, would give >~ 1.2).
     """
     rows = []
     for kind, nz, energy, dis, model, l_in, seeds in (
@@ -940,6 +947,7 @@ def _film_and_slab(seeds_film=600, seeds_slab=300):
         ("film", 1, 2.0, 4.0, "probes", 9.0, seeds_film),
         ("slab", NZ_SLAB, E_SLAB, DIS_SLAB, "probes", None, seeds_slab),
         ("slab4", 4, E_SLAB, DIS_SLAB, "probes", None, seeds_slab),
+        ("slab16", 16, E_SLAB, DIS_SLAB, "probes", None, seeds_thick),
         ("film", 1, 2.0, 4.0, "coherent", None, seeds_film),
         ("slab", NZ_SLAB, E_SLAB, DIS_SLAB, "coherent", None, seeds_slab),
     ):
@@ -947,6 +955,7 @@ def _film_and_slab(seeds_film=600, seeds_slab=300):
         u, rep = dev.units, dev.regime(energy, dis)
         ell = rep.mean_free_path
         z0 = (0.71 if nz > 1 else math.pi / 4) * ell
+        t_coh = None  # <G(0)> without dephasing, when the sweep's own G(0) is not it
         if model == "coherent":  # no dephasing, at the probe rows' fields
             kw, la = dict(disorder=dis), None
             fields = [0.0, *u.tesla(np.array(PAIR_FLUX) / PAIR_L_REF**2)]
@@ -983,8 +992,9 @@ def _film_and_slab(seeds_film=600, seeds_slab=300):
             r = fits.FiniteFilm(g_s=1, width=W_SLAB * u.a_m, length=W_SLAB * u.a_m, b_tr=b_tr,
                                 alpha=1.0, extension=z0 * u.a_m).fit(data.b, data.dy, data.sigma)  # fmt: skip
             fit = (r.values["l_phi"] / u.a_m, r.stderr["l_phi"] / u.a_m)
+        g_coh = g[:, 0].mean() if t_coh is None else t_coh  # probes conserve <G(0)>
         rows.append(dict(kind=kind, model=model, l=ell, l_a=la, g0=g[:, 0].mean(), shape=shape, dg=dg,
-                         fit=fit))  # fmt: skip
+                         fit=fit, g_sheet=g_coh * (W_SLAB + 2 * z0) / W_SLAB))  # fmt: skip
     print("  (information) film and slab at the same l_a and l, perpendicular field at "
           f"B l_a^2 = {', '.join(f'{x:g}' for x in PAIR_FLUX)} h/e; shape dG(B) / dG(top), paired:")  # fmt: skip
     for r in rows:
@@ -997,17 +1007,44 @@ def _film_and_slab(seeds_film=600, seeds_slab=300):
               + ("" if r["fit"] is None else f"; finite-device fit {r['fit'][0]:.3g} +- "
                  f"{r['fit'][1]:.2g} a ({r['fit'][0] / r['l_a']:.2f} l_a)"))  # fmt: skip
     k = 2  # B l_a^2 = 0.28 h/e: the most precise shape ratio
+    chi2_one, chi2_alpha, pairs = 0.0, 0.0, []
     for slab in rows:
         film = next(r for r in rows if r["model"] == slab["model"] and r["kind"] == "film")
         if slab is film:
             continue
+        pairs.append((slab, film))
+        if slab["kind"] == "slab16":  # the thickness test: against the 8-layer slab as well
+            slab8 = next(r for r in rows if r["model"] == "probes" and r["kind"] == "slab")
+            pairs.append((slab, slab8))
+    for slab, film in pairs:
         (a, da), (b, db) = film["shape"][k], slab["shape"][k]
         fa, sa = film["dg"][:, -1], slab["dg"][:, -1]
         amp = sa.mean() / fa.mean()
         amp_err = amp * math.hypot(_sem(fa) / fa.mean(), _sem(sa) / sa.mean())
-        print(f"    {slab['model']}: {slab['kind']} / film, shape at {PAIR_FLUX[k]:g} h/e "
+        pred = second_loop_alpha(slab["g_sheet"]) / second_loop_alpha(film["g_sheet"])
+        if film["kind"] == "film":
+            chi2_one += ((amp - 1) / amp_err) ** 2
+            chi2_alpha += ((amp - pred) / amp_err) ** 2
+        print(f"    {slab['model']}: {slab['kind']} / {film['kind']}, shape at {PAIR_FLUX[k]:g} h/e "
               f"{b / a:.2f} +- {(b / a) * math.hypot(da / a, db / b):.2f}, amplitude dG(top) "
-              f"{amp:.2f} +- {amp_err:.2f}")  # fmt: skip
+              f"{amp:.2f} +- {amp_err:.2f}; second loop alpha(g) ratio {pred:.2f} "
+              f"(sheet g {slab['g_sheet']:.3g} / {film['g_sheet']:.3g})")  # fmt: skip
+    n = sum(f["kind"] == "film" for _, f in pairs)
+    print(f"    amplitude against film, chi^2 for {n} ratios (they share the film rows): "
+          f"{chi2_one:.1f} against 1 (diffusion theory), {chi2_alpha:.1f} against alpha(g) ratios")  # fmt: skip
+
+
+def second_loop_alpha(g):
+    """WL prefactor alpha = 1 - 1/(pi g) of a spinless sheet of conductance g [e^2/h] (information).
+
+    Minkov, Germanenko and Gornyi, Phys. Rev. B 70, 245423 (2004): at
+    intermediate conductance the second-loop corrections lower the prefactor
+    of the digamma law to alpha ~ 1 - 2/(pi g) for spin-degenerate electrons,
+    g in e^2/h. Without spin-orbit coupling those are two spinless copies of
+    conductance g/2 each, so a spinless sheet of conductance g has
+    alpha ~ 1 - 1/(pi g). A first-order estimate: rough below g ~ 2.
+    """
+    return 1 - 1 / (math.pi * g)
 
 
 # -- random-matrix values ------------------------------------------------------------------
