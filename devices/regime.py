@@ -160,9 +160,9 @@ def regime(
         magnetic length falls below d.
     dephasing : {"absorbing", "probes"}, optional
         Dephasing model of a planned perpendicular sweep: on a slab, a warning
-        that the amplitude of its magnetoconductance is not validated (1.3-1.7
-        times a film's at the same dephasing length, with the same field
-        dependence; README, Validation).
+        that an l_phi fitted from it is not validated (lattice slabs gave 1.3
+        times the dephasing length of the coherent transmission, with the
+        contacts far and with alpha free; README, Validation).
     """
     u, g = device.units, device.geometry
     e = device.energy(energy)
@@ -247,12 +247,12 @@ def regime(
             )
     if dephasing is not None and b_max is not None and d_slab is not None:
         warnings.append(
-            f"perpendicular field sweep on a slab of {nz} layers with dephasing: its amplitude is "
-            "not validated. On a lattice slab (l/d = 0.3) the magnetoconductance had a 2D "
-            "film's field dependence at the same dephasing length l_a, but 1.3 (probes) to "
-            "1.7 (absorbing) times its amplitude, so a fit with alpha = 1 (fits.FiniteFilm) "
-            "returned l_phi 1.1-2 times l_a (README, Validation; cause not found): take such "
-            "an l_phi as an upper bound"
+            f"perpendicular field sweep on a slab of {nz} layers with dephasing: its l_phi is not "
+            "validated. On lattice slabs (l/d = 0.3) the finite-device fit (fits.FiniteFilm) "
+            "returned l_phi 1.3 times the dephasing length l_a of the coherent transmission "
+            "(1.1-2 across the slabs tried), also with the contacts 11 l_a away and with alpha "
+            "free, which then came out as the second-loop alpha ~ 1 - 1/(pi g) (README, "
+            "Validation; cause not found): take such an l_phi as an upper bound"
         )
     rsq = 1 / (2 * sheet * G0) if math.isfinite(sheet) and sheet > 0 else 0.0
     return Regime(

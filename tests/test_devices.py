@@ -405,17 +405,20 @@ def test_in_plane_field_regime_warnings():
 
 
 def test_perpendicular_sweep_with_dephasing_on_a_slab_warns():
-    # a slab's WL amplitude was 1.3-1.7 times a film's at the same l_a (README, Validation)
+    # a slab's perpendicular fit gave l_phi 1.3 l_a with the contacts far (README, Validation)
     slab, b = film(48, 48, 8), 0.3
     rep = slab.regime(3.0, 4.5, b_max=b, dephasing="probes")
-    assert any("slab of 8 layers with dephasing: its amplitude" in w for w in rep.warnings)
+    assert any(
+        "slab of 8 layers with dephasing: its l_phi is not validated" in w for w in rep.warnings
+    )
     absorbing = slab.regime(3.0, 4.5, b_max=b, dephasing="absorbing").warnings
-    assert any("1.7 (absorbing)" in w for w in absorbing)
+    assert any("1.3 times the dephasing length l_a" in w for w in absorbing)
     # no perpendicular sweep, no dephasing, or a single layer: no such warning
-    assert not any("amplitude" in w for w in slab.regime(3.0, 4.5, dephasing="probes").warnings)
-    assert not any("amplitude" in w for w in slab.regime(3.0, 4.5, b_max=b).warnings)
+    key = "its l_phi is not validated"
+    assert not any(key in w for w in slab.regime(3.0, 4.5, dephasing="probes").warnings)
+    assert not any(key in w for w in slab.regime(3.0, 4.5, b_max=b).warnings)
     film_rep = film(48, 48).regime(2.0, 4.0, b_max=b, dephasing="probes")
-    assert not any("amplitude" in w for w in film_rep.warnings)
+    assert not any(key in w for w in film_rep.warnings)
 
 
 def test_in_plane_field_on_a_single_layer_is_an_error():
