@@ -645,7 +645,40 @@ def test_parallel_field_long_slab(length=192, seeds=50):
     17.1, 21.9, 28.8 a): in-plane 1.09, 1.12, 1.17 l_a, slope -1.12 +- 0.04;
     perpendicular 1.32-1.34 l_a.
     """
+    _contact_share()
     _in_plane_against_la("parallel_long", length, DIS_SLAB, seeds)
+
+
+# in-plane fit / l_a = a + b l_a / L, fitted to the 192-long slab's three tau_phi
+LONG_EXCESS = (0.979, 1.242)
+
+
+def _contact_share(length=384, lp=24.0, seeds=50):
+    """Information: is the long slab's in-plane excess the contacts' (l_a / L) or l_a's own?
+
+    On the 48 x 192 x 8 slab the in-plane fit was 1.09, 1.12, 1.17 l_a at
+    l_a = 17.1, 21.9, 28.8 a: a line a + b l_a / L with a = 0.98 (LONG_EXCESS),
+    so the excess could be the contacts' residual share (it vanishes as
+    l_a / L -> 0), or grow with l_a itself at any L (the law's mass, or the
+    weaker in-plane fields at long l_phi). This runs the longest tau_phi
+    (lp = 24) on a slab twice as long, in-plane only, 50 realizations.
+    Prediction, written before the run: contacts give a + b l_a / L
+    (1.07 at l_a = 28.8 a); l_a's own gives 1.17 as at L = 192; decided at
+    1.12, halfway (statistical error ~0.02).
+    """
+    dev = devices.film(W_SLAB, length, thickness=NZ_SLAB)
+    u, rep = dev.units, dev.regime(E_SLAB, DIS_SLAB)
+    ell = rep.mean_free_path
+    b_tr = fits.lineshapes.HBAR_OVER_E / (2 * (ell * u.a_m) ** 2)
+    common = dict(g_s=1, width=W_SLAB * u.a_m, length=length * u.a_m, alpha=1.0,
+                  extension=0.71 * ell * u.a_m)  # fmt: skip
+    x = _slab_point(dev, rep, length, DIS_SLAB, lp, seeds, b_tr, common, perp=False)
+    la, q, dq = x["l_a"], x["par"] / x["l_a"], x["par_err"] / x["l_a"]
+    contacts = LONG_EXCESS[0] + LONG_EXCESS[1] * la / length
+    verdict = "the contacts' share" if q < 0.5 * (contacts + 1.17) else "l_a's own (as at L = 192)"
+    print(f"  (information) 48 x {length} x {NZ_SLAB} slab, input {x['l_in']:.3g} a, {seeds} realizations: "
+          f"l_a {la:.3g} a (L = {length / la:.1f} l_a); in-plane fit {x['par']:.3g} +- {x['par_err']:.2g} a "
+          f"= {q:.3f} +- {dq:.3f} l_a, against {contacts:.3f} (contacts) or 1.17 (l_a's own): {verdict}")  # fmt: skip
 
 
 def _in_plane_against_la(name, length, dis, seeds):
@@ -662,38 +695,18 @@ def _in_plane_against_la(name, length, dis, seeds):
     b_tr = fits.lineshapes.HBAR_OVER_E / (2 * (ell * u.a_m) ** 2)
     common = dict(g_s=1, width=W_SLAB * u.a_m, length=length * u.a_m, alpha=1.0,
                   extension=0.71 * ell * u.a_m)  # fmt: skip
-    folder = OUT / "parallel_slab_diag"
     print(f"\n  slab {W_SLAB} x {length} x {NZ_SLAB}, box {dis:g} t: l = {ell:.3g} a, "
           f"l/d = {ell / d_eff:.2f}, k_F l = {rep.k_f * ell:.2g}, {seeds} realizations")  # fmt: skip
     print("  input   l_a     in-plane fit (/ l_a)     perpendicular fit (/ l_a)   B* [T]")
     l_as, l_pars, l_par_errs, b_stars, b_star_errs = [], [], [], [], []
     for lp in L_PHI_SLAB:
-        tau_in, l_in = _set_tau(lp, rep, u)
-        kw = dict(energies=[E_SLAB], seeds=seeds, disorder=dis, tau_phi=tau_in,
-                  dephasing="probes", probe_density=0.01)  # fmt: skip
-        phi_phi = 1 / (8 * math.pi * l_in**2)
-        tag = f"48x{length}x{NZ_SLAB}_E{E_SLAB:g}_W{dis:g}_lphi{lp:g}_n{seeds}.nc"
-        par = fits.from_dataset(
-            sweep(dev, b_par=[0.0, *u.tesla(PHI_PAR_MAX * np.array(PAR_FRACTIONS))],
-                  path=folder / f"par_{tag}", **kw), quantity="total", axis="b_par")  # fmt: skip
-        perp = fits.from_dataset(
-            sweep(dev, b_perp=[0.0, *u.tesla(phi_phi * np.array(PERP_FRACTIONS))],
-                  path=folder / f"perp_{tag}", **kw), quantity="total")  # fmt: skip
-        r1 = fits.FiniteFilm(b_tr=b_tr, **common).fit(
-            perp.b, perp.dy, perp.sigma, window=0.5 * b_tr
-        )
-        r2 = fits.FiniteFilmParallel(thickness=d_eff * u.a_m, **common).fit(
-            par.b, par.dy, par.sigma
-        )
-        params = [dev.params(disorder=dis, seed=k, tau_phi=tau_in, dephasing="probes",
-                             probe_density=0.01) for k in range(10)]  # fmt: skip
-        la = decay_length(dev, E_SLAB, params, length + 2 * 0.71 * ell)
-        l1, e1 = r1.values["l_phi"] / u.a_m, r1.stderr["l_phi"] / u.a_m
-        l2, e2 = r2.values["l_phi"] / u.a_m, r2.stderr["l_phi"] / u.a_m
-        bs, be = r2.derived["b_star_T"]
-        print(f"  {l_in:5.3g}  {la:6.3g}   {l2:6.3g} +- {e2:<5.2g} ({l2 / la:.2f})      "
+        x = _slab_point(dev, rep, length, dis, lp, seeds, b_tr, common)
+        la, l2, e2 = x["l_a"], x["par"], x["par_err"]
+        l1, e1 = x["perp"], x["perp_err"]
+        bs, be = x["b_star"]
+        print(f"  {x['l_in']:5.3g}  {la:6.3g}   {l2:6.3g} +- {e2:<5.2g} ({l2 / la:.2f})      "
               f"{l1:6.3g} +- {e1:<5.2g} ({l1 / la:.2f})      {bs:.3g} +- {be:.2g}")  # fmt: skip
-        _alpha_free(common, b_tr, d_eff * u.a_m, perp, par, la * u.a_m)
+        _alpha_free(common, b_tr, d_eff * u.a_m, x["perp_data"], x["par_data"], la * u.a_m)
         l_as.append(la)
         l_pars.append(l2)
         l_par_errs.append(e2)
@@ -710,6 +723,44 @@ def _in_plane_against_la(name, length, dis, seeds):
     ok_slope = report(f"{name}_bstar_slope", coef[0], math.sqrt(cov[0, 0]),
                       "B* ~ l_a^-1 (log-log slope -1 +- 0.2)", abs(coef[0] + 1) < 0.2)  # fmt: skip
     assert ok_ratio and ok_slope
+
+
+def _slab_point(dev, rep, length, dis, lp, seeds, b_tr, common, perp=True):
+    """One tau_phi of a W_SLAB x ``length`` x 8 slab with 1% probes: sweeps, fits and l_a.
+
+    The in-plane sweep (PAR_FRACTIONS of PHI_PAR_MAX) runs first and is fitted
+    with `fits.FiniteFilmParallel`; with ``perp`` the perpendicular sweep
+    (PERP_FRACTIONS of B_phi at the input l_phi) too, fitted with
+    `fits.FiniteFilm` up to b_tr / 2. l_a from <T_RL>/<G>, 10 realizations.
+    Lengths in [a], B* in [T].
+    """
+    u, d_eff = dev.units, math.sqrt(NZ_SLAB**2 - 1)
+    tau_in, l_in = _set_tau(lp, rep, u)
+    kw = dict(energies=[E_SLAB], seeds=seeds, disorder=dis, tau_phi=tau_in,
+              dephasing="probes", probe_density=0.01)  # fmt: skip
+    tag = f"48x{length}x{NZ_SLAB}_E{E_SLAB:g}_W{dis:g}_lphi{lp:g}_n{seeds}.nc"
+    folder = OUT / "parallel_slab_diag"
+    par = fits.from_dataset(
+        sweep(dev, b_par=[0.0, *u.tesla(PHI_PAR_MAX * np.array(PAR_FRACTIONS))],
+              path=folder / f"par_{tag}", **kw), quantity="total", axis="b_par")  # fmt: skip
+    r2 = fits.FiniteFilmParallel(thickness=d_eff * u.a_m, **common).fit(par.b, par.dy, par.sigma)
+    out = dict(l_in=l_in, par_data=par, par=r2.values["l_phi"] / u.a_m,
+               par_err=r2.stderr["l_phi"] / u.a_m, b_star=r2.derived["b_star_T"])  # fmt: skip
+    if perp:
+        phi_phi = 1 / (8 * math.pi * l_in**2)
+        data = fits.from_dataset(
+            sweep(dev, b_perp=[0.0, *u.tesla(phi_phi * np.array(PERP_FRACTIONS))],
+                  path=folder / f"perp_{tag}", **kw), quantity="total")  # fmt: skip
+        r1 = fits.FiniteFilm(b_tr=b_tr, **common).fit(
+            data.b, data.dy, data.sigma, window=0.5 * b_tr
+        )
+        out.update(
+            perp_data=data, perp=r1.values["l_phi"] / u.a_m, perp_err=r1.stderr["l_phi"] / u.a_m
+        )
+    params = [dev.params(disorder=dis, seed=k, tau_phi=tau_in, dephasing="probes",
+                         probe_density=0.01) for k in range(10)]  # fmt: skip
+    out["l_a"] = decay_length(dev, E_SLAB, params, length + 2 * 0.71 * rep.mean_free_path)
+    return out
 
 
 def _alpha_free(common, b_tr, thick, perp, par, l_a):
