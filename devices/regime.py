@@ -156,8 +156,8 @@ def regime(
         Largest in-plane field of a planned sweep [T] (slabs): warnings when
         the in-plane response is not validated (lattice slabs gave 0.35-0.6
         of the thin-film law 1/tau_B = D e^2 B^2 d^2 / (3 hbar^2) where the
-        contacts limit the Cooperon, and l_phi within 2-17% with the
-        contacts 6.7-11 l_phi apart; README, Validation), with the reason
+        contacts limit the Cooperon, and l_phi 9-21% above the probes' with
+        the contacts 6.7-23 l_phi apart; README, Validation), with the reason
         when l is not << d, and when the magnetic length falls below d.
     dephasing : {"absorbing", "probes"}, optional
         Dephasing model of a planned perpendicular sweep: on a slab, a warning
@@ -235,8 +235,9 @@ def regime(
             "the thin-film law's dephasing 1/tau_B = D e^2 B^2 d^2 / (3 hbar^2), a 4-layer "
             "stack of weakly coupled layers too (README, Validation; cause not found), and an "
             "in-plane fit can return l_phi short by a factor up to ~1.7 for L < ~6 l_phi; "
-            "with probes and L = 6.7-11 l_phi (48 x 192 x 8 slab, l/d = 0.3) the fit "
-            "followed the probes' l_phi over a factor 4 in tau_phi, 2-17% above it"
+            "with probes and L = 6.7-23 l_phi (48 x 192 x 8 and 48 x 384 x 8 slabs, l/d = 0.3) "
+            "the fit followed the probes' l_phi over a factor 4 in tau_phi, 9-21% above it "
+            "(the excess grows with l_phi, not with l_phi / L)"
             + ("; moreover this slab has l/d > 0.1, and the law assumes l << d" if outside else "")
         )
         phi = abs(device.params(b_par=b_par_max)["phi_par"])
@@ -252,7 +253,7 @@ def regime(
             f"perpendicular field sweep on a slab of {nz} layers with dephasing: its l_phi is not "
             "validated. On lattice slabs (l/d = 0.3) the finite-device fit (fits.FiniteFilm) "
             "returned l_phi 1.3 times the dephasing length l_a of the coherent transmission "
-            "(1.1-2 across the slabs tried), also with the contacts 6.7-11 l_a apart and with alpha "
+            "(1.1-2 across the slabs tried), also with the contacts 6.7-23 l_a apart and with alpha "
             "free (README, Validation; cause not found): take such an l_phi as an upper bound"
         )
     rsq = 1 / (2 * sheet * G0) if math.isfinite(sheet) and sheet > 0 else 0.0

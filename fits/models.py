@@ -586,9 +586,10 @@ class FiniteFilmParallel(FiniteFilm):
     the whole device; fit against ``b_par`` [T]. The same caveat as for
     :class:`ParallelField`: the mass assumes l << d, and lattice slabs
     (weakly coupled layers too) responded about half as much where the
-    contacts limit the Cooperon (l_phi >~ L/6); with the contacts 6.7-11
+    contacts limit the Cooperon (l_phi >~ L/6); with the contacts 6.7-23
     l_phi apart the fit followed the probes' l_phi over a factor 4 in
-    tau_phi, 2-17% above it (README, Validation).
+    tau_phi, 9-21% above it, the excess growing with l_phi and not with
+    l_phi / L (README, Validation).
 
     Parameters
     ----------
