@@ -253,8 +253,9 @@ def regime(
             f"perpendicular field sweep on a slab of {nz} layers with dephasing: its l_phi is not "
             "validated. On lattice slabs (l/d = 0.3) the finite-device fit (fits.FiniteFilm) "
             "returned l_phi 1.3 times the dephasing length l_a of the coherent transmission "
-            "(1.1-2 across the slabs tried), also with the contacts 6.7-23 l_a apart and with alpha "
-            "free (README, Validation; cause not found): take such an l_phi as an upper bound"
+            "(1.1-2 across the slabs tried), also with the contacts 6.7-23 l_a apart, and with "
+            "alpha free at 6.7-11 l_a (README, Validation; cause not found): take such an l_phi "
+            "as an upper bound"
         )
     rsq = 1 / (2 * sheet * G0) if math.isfinite(sheet) and sheet > 0 else 0.0
     return Regime(

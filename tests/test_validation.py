@@ -675,12 +675,8 @@ def _contact_share(length=384, points=((24.0, 1.167), (12.0, 1.092)), perp_at=(1
     Measured: 1.343 +- 0.014 l_a, ratio 0.84. Sweeps: ~36 min each on 2
     cores, cached in out/validation/parallel_slab_diag/.
     """
-    dev = devices.film(W_SLAB, length, thickness=NZ_SLAB)
-    u, rep = dev.units, dev.regime(E_SLAB, DIS_SLAB)
-    ell = rep.mean_free_path
-    b_tr = fits.lineshapes.HBAR_OVER_E / (2 * (ell * u.a_m) ** 2)
-    common = dict(g_s=1, width=W_SLAB * u.a_m, length=length * u.a_m, alpha=1.0,
-                  extension=0.71 * ell * u.a_m)  # fmt: skip
+    dev, rep, b_tr, common = _slab_models(length, DIS_SLAB)
+    u = dev.units
     print(
         f"  (information) 48 x {length} x {NZ_SLAB} slab, in-plane fit against l_a, {seeds} realizations:"
     )
@@ -715,12 +711,8 @@ def _in_plane_against_la(name, length, dis, seeds):
     in-plane sweep runs first (it carries the checks); perpendicular fields
     are in units of B_phi at the input l_phi.
     """
-    dev = devices.film(W_SLAB, length, thickness=NZ_SLAB)
-    u, rep = dev.units, dev.regime(E_SLAB, dis)
-    ell, d_eff = rep.mean_free_path, math.sqrt(NZ_SLAB**2 - 1)
-    b_tr = fits.lineshapes.HBAR_OVER_E / (2 * (ell * u.a_m) ** 2)
-    common = dict(g_s=1, width=W_SLAB * u.a_m, length=length * u.a_m, alpha=1.0,
-                  extension=0.71 * ell * u.a_m)  # fmt: skip
+    dev, rep, b_tr, common = _slab_models(length, dis)
+    u, ell, d_eff = dev.units, rep.mean_free_path, math.sqrt(NZ_SLAB**2 - 1)
     print(f"\n  slab {W_SLAB} x {length} x {NZ_SLAB}, box {dis:g} t: l = {ell:.3g} a, "
           f"l/d = {ell / d_eff:.2f}, k_F l = {rep.k_f * ell:.2g}, {seeds} realizations")  # fmt: skip
     print("  input   l_a     in-plane fit (/ l_a)     perpendicular fit (/ l_a)   B* [T]")
@@ -749,6 +741,18 @@ def _in_plane_against_la(name, length, dis, seeds):
     ok_slope = report(f"{name}_bstar_slope", coef[0], math.sqrt(cov[0, 0]),
                       "B* ~ l_a^-1 (log-log slope -1 +- 0.2)", abs(coef[0] + 1) < 0.2)  # fmt: skip
     assert ok_ratio and ok_slope
+
+
+def _slab_models(length, dis):
+    """A W_SLAB x ``length`` x 8 slab at E_SLAB, box ``dis`` [t]: device, regime, b_tr [T]
+    and the finite-device keywords (alpha = 1, contacts 0.71 l beyond the ends; SI)."""
+    dev = devices.film(W_SLAB, length, thickness=NZ_SLAB)
+    u, rep = dev.units, dev.regime(E_SLAB, dis)
+    ell = rep.mean_free_path
+    b_tr = fits.lineshapes.HBAR_OVER_E / (2 * (ell * u.a_m) ** 2)
+    common = dict(g_s=1, width=W_SLAB * u.a_m, length=length * u.a_m, alpha=1.0,
+                  extension=0.71 * ell * u.a_m)  # fmt: skip
+    return dev, rep, b_tr, common
 
 
 def _slab_point(dev, rep, length, dis, lp, seeds, b_tr, common, perp=True):
