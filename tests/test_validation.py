@@ -648,6 +648,7 @@ def test_parallel_field_long_slab(length=192, seeds=50):
     the contacts'.
     """
     _contact_share()
+    _long_film()
     _in_plane_against_la("parallel_long", length, DIS_SLAB, seeds)
 
 
@@ -1201,6 +1202,72 @@ def _film_alpha(cases=FILM_ALPHA_CASES, l_in=9.0, seeds=600):
               f"(alpha(g) = {second_loop_alpha(g_sheet):.2f}), l_phi {r2.values['l_phi'] / u.a_m / la:.2f}"
               f" +- {r2.stderr['l_phi'] / u.a_m / la:.2f} l_a (reduced chi^2 {r2.reduced_chi2:.2f}); "
               f"alpha = 1: {r1.values['l_phi'] / u.a_m / la:.2f} l_a ({r1.reduced_chi2:.2f})")  # fmt: skip
+
+
+LONG_FILM_INPUT = (14.7, 20.8, 29.4)  # input l_phi = sqrt(D tau_phi) [a], as on the slabs
+# of B_phi at l_a; the fit keeps B <= b_tr / 2
+LONG_FILM_FRACTIONS = (0.25, 0.5, 1, 2, 4, 8, 12, 20)
+
+
+def _long_film(length=384, seeds=600, inputs=LONG_FILM_INPUT):
+    """Information: the perpendicular fit with the contacts far on a film, alpha free.
+
+    On the slab (box 4.5 t, g ~ 9) the perpendicular fit stays at 1.33 l_a
+    with the contacts 6.7-23 l_a apart, and with alpha free it gives alpha
+    0.98-1.14 at 1.26-1.34 l_a: the width of the peak, not only its
+    amplitude, says the Cooperon lives longer than the probes' decay
+    length. On 48 x 48 films the alpha-free fit was degenerate (l_phi ~ L).
+    This runs the 2D loop's film (E = 1.03 t, box 2.5 t, l = 6.1 a, sheet
+    g ~ 2.7) 48 x ``length`` with 1% probes (the slab's density) at the
+    slab's three input l_phi, ``seeds`` realizations, fields LONG_FILM_FRACTIONS
+    of B_phi at its l_a, so that L >> l_a and alpha and l_phi separate.
+
+    Prediction, written before the run. If the probes' Cooperon decays over
+    l_a (diffusion theory: the Cooperon of a path and its reverse is cut at
+    the rate the diffuson is absorbed), the alpha-free fit gives l_phi =
+    (1.0 +- 0.1) l_a, with alpha near the second-loop alpha(g) (~0.88) or
+    1, and the slab's excess belongs to the slab. If the excess belongs to
+    the probe model (or to the T_RL estimate of l_a), the film gives ~1.3
+    l_a as the slab does. Decided halfway, at 1.17 l_a, on the mean over
+    the three tau_phi. Cost: ~0.15 s a solve, ~7 min a tau_phi on 2 cores.
+    """
+    dev = devices.film(W_SLAB, length)
+    u, rep = dev.units, dev.regime(E_FILM, W_DIS)
+    ell = rep.mean_free_path
+    z0 = math.pi / 4 * ell
+    b_tr = fits.lineshapes.HBAR_OVER_E / (2 * (ell * u.a_m) ** 2)
+    grid = dict(g_s=1, width=W_SLAB * u.a_m, length=length * u.a_m, extension=z0 * u.a_m,
+                b_tr=b_tr, max_nodes=round(1600 * max(1.0, length / 192)))  # fmt: skip
+    print(f"  (information) film {W_SLAB} x {length}, E = {E_FILM:g} t, box {W_DIS:g} t "
+          f"(l = {ell:.3g} a), 1% probes, {seeds} realizations, perpendicular fit with the "
+          "contacts far; prediction: alpha free gives 1.0 +- 0.1 l_a (the slab's excess is the "
+          "slab's) or ~1.3 l_a (the probe model's), decided at 1.17:")  # fmt: skip
+    ratios = []
+    for l_in in inputs:
+        kw = dict(disorder=W_DIS, tau_phi=l_in**2 / rep.diffusion * u.time_ps,
+                  dephasing="probes", probe_density=0.01)  # fmt: skip
+        la = decay_length(
+            dev, E_FILM, [dev.params(seed=k, **kw) for k in range(10)], length + 2 * z0
+        )
+        fields = [0.0, *u.tesla(np.array(LONG_FILM_FRACTIONS) / (8 * math.pi * la**2))]
+        tag = f"long_film_{W_SLAB}x{length}_E{E_FILM:g}_W{W_DIS:g}_lin{l_in:g}_n{seeds}.nc"
+        ds = sweep(dev, b_perp=fields, energies=[E_FILM], seeds=seeds, **kw,
+                   path=OUT / "parallel_slab_diag" / tag)  # fmt: skip
+        data = fits.from_dataset(ds, quantity="total")
+        g_sheet = float(ds.G.values[..., 0].mean()) * (length + 2 * z0) / W_SLAB
+        free = fits.FiniteFilm(**grid).fit(data.b, data.dy, data.sigma, window=0.5 * b_tr)
+        one = fits.FiniteFilm(alpha=1.0, **grid).fit(data.b, data.dy, data.sigma, window=0.5 * b_tr)
+        q, dq = free.values["l_phi"] / u.a_m / la, free.stderr["l_phi"] / u.a_m / la
+        ratios.append((q, dq))
+        print(f"    input {l_in:.3g} a: l_a {la:.3g} a (L = {length / la:.1f} l_a), sheet g "
+              f"{g_sheet:.3g} (alpha(g) = {second_loop_alpha(g_sheet):.2f}); alpha free: l_phi "
+              f"{q:.3f} +- {dq:.3f} l_a, alpha {free.values['alpha']:.2f} +- "
+              f"{free.stderr['alpha']:.2f} (reduced chi^2 {free.reduced_chi2:.2f}); alpha = 1: "
+              f"{one.values['l_phi'] / u.a_m / la:.3f} l_a ({one.reduced_chi2:.2f})")  # fmt: skip
+    q, dq = np.array(ratios).T
+    mean, err = float(np.mean(q)), float(np.sqrt(np.sum(dq**2)) / len(q))
+    verdict = "the slab's own (film at l_a)" if mean < 1.17 else "the probe model's (film too)"
+    print(f"    mean alpha-free l_phi / l_a {mean:.3f} +- {err:.3f}: the excess is {verdict}")
 
 
 def second_loop_alpha(g):
