@@ -79,7 +79,8 @@ def regime_report(spec, dev=None):
     dev = dev or build_device(spec)
     b_perp = _fields(spec, "b_perp")
     b_max = None if b_perp is None else max(abs(b) for b in b_perp)
-    return dev.regime(energies(spec, dev)[0], spec["disorder"]["box_meV"], b_max=b_max)
+    deph = {k: v for k, v in _dephasing_kwargs(spec).items() if k != "probe_density"}
+    return dev.regime(energies(spec, dev)[0], spec["disorder"]["box_meV"], b_max=b_max, **deph)
 
 
 def _dephasing_kwargs(spec):

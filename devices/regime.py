@@ -23,11 +23,14 @@ from . import bands
 from .builders import Device, fermi_wavevector
 from .units import G0, PHI0
 
-__all__ = ["IN_PLANE_L_OVER_D", "Regime", "regime"]
+__all__ = ["IN_PLANE_L_OVER_D", "LONG_PROBE_SAMPLE", "Regime", "regime"]
 
 # Above this l/d a slab is outside the thin-film law's l << d (its in-plane dephasing
 # measured 0.61 of the law at l/d = 0.17 and 0.34 at 0.62; test_validation._coherent_slabs).
 IN_PLANE_L_OVER_D = 0.1
+# Above this L / l_phi a film with Buttiker probes leaves the validated closed loop
+# (L = 1.8-5 l_phi); 48 x 384 films at L = 12-18 l_a gave a WL l_phi 1.2-1.3 l_a.
+LONG_PROBE_SAMPLE = 6.0
 
 
 @dataclass(frozen=True)
@@ -138,6 +141,7 @@ def regime(
     b_max: float | None = None,
     b_par_max: float | None = None,
     dephasing: str | None = None,
+    tau_phi: float | None = None,
 ) -> Regime:
     """Characteristic scales of ``device`` and warnings about its regime.
 
@@ -164,6 +168,13 @@ def regime(
         that an l_phi fitted from it is not validated (lattice slabs gave 1.3
         times the dephasing length of the coherent transmission, with the
         contacts far and with alpha free; README, Validation).
+    tau_phi : float, optional
+        Phase-coherence time of that dephasing model [ps]. With Buttiker
+        probes on a film or wire longer than LONG_PROBE_SAMPLE l_phi
+        (l_phi = sqrt(D tau_phi)), a perpendicular sweep warns that its
+        fitted l_phi ran 1.2-1.3 times the probes' decay length on long
+        films (README, Validation), while on films L = 1.8-5 l_phi long the
+        finite-device fit gave it within 5%.
     """
     u, g = device.units, device.geometry
     e = device.energy(energy)
@@ -257,6 +268,24 @@ def regime(
             "alpha free at 6.7-11 l_a (README, Validation; cause not found): take such an l_phi "
             "as an upper bound"
         )
+    if (
+        dephasing == "probes"
+        and tau_phi is not None
+        and b_max is not None
+        and d_slab is None
+        and g.kind != "ring"
+        and math.isfinite(diff)
+    ):
+        l_phi = math.sqrt(diff * tau_phi / u.time_ps)
+        if g.length > LONG_PROBE_SAMPLE * l_phi:
+            warnings.append(
+                f"perpendicular field sweep with Buttiker probes on a sample {g.length / l_phi:.3g} "
+                f"l_phi long (l_phi = sqrt(D tau_phi) = {l_phi:.3g} a): with the contacts this far "
+                "the finite-device fit (fits.FiniteFilm, alpha free or 1) gave l_phi 1.2-1.3 times "
+                "the probes' decay length l_a (48 x 384 films, L = 12-18 l_a, 1% and 10% probes; "
+                "l_a = sqrt(D tau_phi) for weak probes), tau_phi up to 1.7 times; within 5% of l_a "
+                "on films L = 1.8-5 l_phi long (README, Validation; cause not found)"
+            )
     rsq = 1 / (2 * sheet * G0) if math.isfinite(sheet) and sheet > 0 else 0.0
     return Regime(
         kind=g.kind,

@@ -6,6 +6,7 @@ round-off, so they are tested to 1e-10 or better.
 """
 
 import json
+import math
 import pickle
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from scipy import stats
 
 import devices
 from devices import Units, bands, film, from_spec, ring, wire
+from devices.regime import LONG_PROBE_SAMPLE
 
 
 def conductance(dev, energy, **kw):
@@ -419,6 +421,22 @@ def test_perpendicular_sweep_with_dephasing_on_a_slab_warns():
     assert not any(key in w for w in slab.regime(3.0, 4.5, b_max=b).warnings)
     film_rep = film(48, 48).regime(2.0, 4.0, b_max=b, dephasing="probes")
     assert not any(key in w for w in film_rep.warnings)
+
+
+def test_perpendicular_sweep_with_probes_on_a_long_film_warns():
+    # 48 x 384 films with probes gave l_phi 1.2-1.3 l_a with the contacts far (README, Validation)
+    key = "perpendicular field sweep with Buttiker probes on a sample"
+    long_film, b = film(48, 384), 0.3
+    rep = long_film.regime(1.03, 2.5, b_max=b, dephasing="probes", tau_phi=40.0)
+    l_phi = math.sqrt(rep.diffusion * 40.0 / long_film.units.time_ps)
+    assert 384 / l_phi > LONG_PROBE_SAMPLE
+    assert any(key in w and f"{384 / l_phi:.3g} l_phi long" in w for w in rep.warnings)
+    # the validated closed loop's range (L <= 5 l_phi), no field, another model, no tau_phi: none
+    short = film(48, round(5 * l_phi)).regime(1.03, 2.5, b_max=b, dephasing="probes", tau_phi=40.0)
+    assert not any(key in w for w in short.warnings)
+    for kw in (dict(dephasing="probes", tau_phi=40.0), dict(b_max=b, dephasing="absorbing", tau_phi=40.0),
+               dict(b_max=b, dephasing="probes")):  # fmt: skip
+        assert not any(key in w for w in long_film.regime(1.03, 2.5, **kw).warnings)
 
 
 def test_in_plane_field_on_a_single_layer_is_an_error():

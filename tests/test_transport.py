@@ -241,6 +241,15 @@ def test_perpendicular_sweep_with_dephasing_on_a_slab_warns():
                         seeds=1, disorder=1.0, tau_phi=5.0, dephasing="probes", probe_density=0.2)  # fmt: skip
 
 
+def test_perpendicular_sweep_with_probes_on_a_long_film_warns():
+    dev = devices.film(8, 200)  # L ~ 20 l_phi: beyond the validated closed loop (L <= 5 l_phi)
+    with pytest.warns(
+        transport.RegimeWarning, match="(?s)with Buttiker probes on a sample .* l_phi long.*1.2-1.3"
+    ):
+        transport.sweep(dev, b_perp=[0, dev.units.tesla(0.01)], executor="serial", energies=[1.03],
+                        seeds=1, disorder=2.0, tau_phi=5.0, dephasing="probes", probe_density=0.2)  # fmt: skip
+
+
 def test_field_outside_wl_regime_warns_with_report():
     dev = _film()
     with pytest.warns(transport.RegimeWarning, match="(?s)cyclotron radius.*Regime report"):

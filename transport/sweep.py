@@ -581,7 +581,8 @@ def _regime_warnings(device, exp):
     for e in exp["energy_meV"]:
         rep = device.regime(e, exp["disorder_meV"], b_max=b_max or None,
                             b_par_max=b_par_max or None,
-                            dephasing=exp["dephasing"].get("dephasing"))  # fmt: skip
+                            dephasing=exp["dephasing"].get("dephasing"),
+                            tau_phi=exp["dephasing"].get("tau_phi"))  # fmt: skip
         bad = [w for w in rep.warnings if "field sweep" in w]
         if bad:
             warnings.warn(RegimeWarning(f"at E = {e:g} meV: {'; '.join(bad)}\n{rep}"), stacklevel=3)
