@@ -18,7 +18,7 @@ from scipy import stats
 
 import devices
 from devices import Units, bands, film, from_spec, ring, wire
-from devices.regime import LONG_PROBE_SAMPLE
+from devices.regime import LONG_PROBE_SAMPLE, PROBE_LPHI_OVER_L
 
 
 def conductance(dev, energy, **kw):
@@ -424,16 +424,22 @@ def test_perpendicular_sweep_with_dephasing_on_a_slab_warns():
 
 
 def test_perpendicular_sweep_with_probes_on_a_long_film_warns():
-    # 48 x 384 films with probes gave l_phi 1.2-1.3 l_a with the contacts far (README, Validation)
+    # films with probes gave l_phi 1.16-1.3 l_a at L >= 4.4 l_a, l_a >= 3.5 l (README, Validation)
     key = "perpendicular field sweep with Buttiker probes on a sample"
     long_film, b = film(48, 384), 0.3
     rep = long_film.regime(1.03, 2.5, b_max=b, dephasing="probes", tau_phi=40.0)
     l_phi = math.sqrt(rep.diffusion * 40.0 / long_film.units.time_ps)
-    assert 384 / l_phi > LONG_PROBE_SAMPLE
+    assert 384 / l_phi > LONG_PROBE_SAMPLE and l_phi > PROBE_LPHI_OVER_L * rep.mean_free_path
     assert any(key in w and f"{384 / l_phi:.3g} l_phi long" in w for w in rep.warnings)
-    # the validated closed loop's range (L <= 5 l_phi), no field, another model, no tau_phi: none
-    short = film(48, round(5 * l_phi)).regime(1.03, 2.5, b_max=b, dephasing="probes", tau_phi=40.0)
+    # shorter than LONG_PROBE_SAMPLE l_phi, or l_phi < 3 l (the demo's 50 x 50 film, l_phi ~ 2 l)
+    short = film(48, round(3.9 * l_phi)).regime(
+        1.03, 2.5, b_max=b, dephasing="probes", tau_phi=40.0
+    )
     assert not any(key in w for w in short.warnings)
+    tau_2l = (2 * rep.mean_free_path) ** 2 / rep.diffusion * long_film.units.time_ps
+    near_l = long_film.regime(1.03, 2.5, b_max=b, dephasing="probes", tau_phi=tau_2l)
+    assert not any(key in w for w in near_l.warnings)
+    # no field, another model, no tau_phi: none
     for kw in (dict(dephasing="probes", tau_phi=40.0), dict(b_max=b, dephasing="absorbing", tau_phi=40.0),
                dict(b_max=b, dephasing="probes")):  # fmt: skip
         assert not any(key in w for w in long_film.regime(1.03, 2.5, **kw).warnings)
