@@ -648,11 +648,8 @@ def test_parallel_field_long_slab(length=192, seeds=50):
     the contacts'.
     """
     _contact_share()
-    _long_film()
-    _long_film(seeds=200, inputs=(20.8,), density=0.1)
-    for length in (96, 192):
-        _long_film(length=length, seeds=200, inputs=(20.8,), density=0.1)
-    _long_film(length=96, seeds=200, inputs=(20.8,), density=0.25)
+    for run in LONG_FILM_RUNS:
+        _long_film(**run)
     _in_plane_against_la("parallel_long", length, DIS_SLAB, seeds)
 
 
@@ -1213,17 +1210,41 @@ LONG_FILM_INPUT = (14.7, 20.8, 29.4)  # input l_phi = sqrt(D tau_phi) [a], as on
 LONG_FILM_FRACTIONS = (0.25, 0.5, 1, 2, 4, 8, 12, 20)
 
 
-def _long_film(length=384, seeds=600, inputs=LONG_FILM_INPUT, density=0.01):
-    """Information: the perpendicular fit with the contacts far on a film, alpha free.
+# _long_film's runs, each with the prediction written before it: the fit that decides
+# ("alpha free" or "alpha = 1", mean over the inputs), the cut, the alternative to ~1.0 l_a
+# and what each side means
+LONG_FILM_RUNS = (
+    dict(length=384, seeds=600, inputs=LONG_FILM_INPUT, density=0.01, on="alpha free",
+         cut=1.17, excess=1.3, below="the slab's excess is the slab's",
+         above="the excess is the probe model's"),
+    dict(length=384, seeds=200, inputs=(20.8,), density=0.1, on="alpha free", cut=1.1,
+         excess=1.2, below="the excess comes with strong probes",
+         above="the excess stays with weak probes"),
+    *(dict(length=n, seeds=200, inputs=(20.8,), density=0.1, on="alpha = 1", cut=1.11,
+           excess=1.22, below="the contacts hide the excess (as in the 2D loop)",
+           above="the excess stays") for n in (96, 192)),
+    dict(length=96, seeds=200, inputs=(20.8,), density=0.25, on="alpha = 1", cut=1.08,
+         excess=1.16, below="dense weak probes remove the excess",
+         above="the density plays no part"),
+)  # fmt: skip
+
+
+def _long_film(length, seeds, inputs, density, on, cut, excess, below, above):
+    """Information: the perpendicular fit of a long film with probes, alpha free and alpha = 1.
+
+    One run of LONG_FILM_RUNS: a W_SLAB x ``length`` film, probes on
+    ``density`` of the sites at each input l_phi in ``inputs`` [a]; the fit
+    named by ``on`` decides between ~1.0 l_a (``below``) and ~``excess``
+    l_a (``above``) at ``cut``. The runs and their predictions:
 
     On the slab (box 4.5 t, g ~ 9) the perpendicular fit stays at 1.33 l_a
     with the contacts 6.7-23 l_a apart, and with alpha free it gives alpha
     0.98-1.14 at 1.26-1.34 l_a: the width of the peak, not only its
     amplitude, says the Cooperon lives longer than the probes' decay
     length. On 48 x 48 films the alpha-free fit was degenerate (l_phi ~ L).
-    This runs the 2D loop's film (E = 1.03 t, box 2.5 t, l = 6.1 a, sheet
-    g ~ 2.7) 48 x ``length`` with 1% probes (the slab's density) at the
-    slab's three input l_phi, ``seeds`` realizations, fields LONG_FILM_FRACTIONS
+    The first run: the 2D loop's film (E = 1.03 t, box 2.5 t, l = 6.1 a,
+    sheet g ~ 2.7) 48 x 384 with 1% probes (the slab's density) at the
+    slab's three input l_phi, 600 realizations, fields LONG_FILM_FRACTIONS
     of B_phi at its l_a, so that L >> l_a and alpha and l_phi separate.
 
     Prediction, written before the run. If the probes' Cooperon decays over
@@ -1266,18 +1287,6 @@ def _long_film(length=384, seeds=600, inputs=LONG_FILM_INPUT, density=0.01):
     (l_a = 21.5 a): the density plays no part. The 2D loop's 1.03 l_a at
     the same l_a comes with its shorter sample (L = 2.4 l_a).
     """
-    if density > 0.2:
-        cut, excess = 1.08, 1.16
-        below, above = "dense weak probes remove the excess", "the density plays no part"
-    elif length < 384:
-        cut, excess = 1.11, 1.22
-        below, above = "the contacts hide the excess (as in the 2D loop)", "the excess stays"
-    elif density == 0.01:
-        cut, excess = 1.17, 1.3
-        below, above = "the slab's excess is the slab's", "the excess is the probe model's"
-    else:
-        cut, excess = 1.1, 1.2
-        below, above = "the excess comes with strong probes", "the excess stays with weak probes"
     dev = devices.film(W_SLAB, length)
     u, rep = dev.units, dev.regime(E_FILM, W_DIS)
     ell = rep.mean_free_path
@@ -1287,10 +1296,9 @@ def _long_film(length=384, seeds=600, inputs=LONG_FILM_INPUT, density=0.01):
                 b_tr=b_tr, max_nodes=round(1600 * max(1.0, length / 192)))  # fmt: skip
     print(f"  (information) film {W_SLAB} x {length}, E = {E_FILM:g} t, box {W_DIS:g} t "
           f"(l = {ell:.3g} a), probes on {density:.0%} of the sites, {seeds} realizations, "
-          f"perpendicular fit; prediction: the {'alpha = 1' if length < 384 else 'alpha-free'} "
-          f"fit gives ~1.0 l_a "
-          f"({below}) or ~{excess:g} l_a ({above}), decided at {cut:g}:")  # fmt: skip
-    ratios = []
+          f"perpendicular fit; prediction: the {on} fit gives ~1.0 l_a ({below}) or "
+          f"~{excess:g} l_a ({above}), decided at {cut:g}:")  # fmt: skip
+    decides = []
     for l_in in inputs:
         kw = dict(disorder=W_DIS, tau_phi=l_in**2 / rep.diffusion * u.time_ps,
                   dephasing="probes", probe_density=density)  # fmt: skip
@@ -1312,21 +1320,17 @@ def _long_film(length=384, seeds=600, inputs=LONG_FILM_INPUT, density=0.01):
             data.b, data.dy, data.sigma, window=2.51 * bphi
         )
         q, dq = free.values["l_phi"] / u.a_m / la, free.stderr["l_phi"] / u.a_m / la
-        ratios.append((q, dq))
+        r = free if on == "alpha free" else one
+        decides.append((r.values["l_phi"] / u.a_m / la, r.stderr["l_phi"] / u.a_m / la))
         print(f"    input {l_in:.3g} a: l_a {la:.3g} a (L = {length / la:.1f} l_a), sheet g "
               f"{g_sheet:.3g} (alpha(g) = {second_loop_alpha(g_sheet):.2f}); alpha free: l_phi "
               f"{q:.3f} +- {dq:.3f} l_a, alpha {free.values['alpha']:.2f} +- "
               f"{free.stderr['alpha']:.2f} (reduced chi^2 {free.reduced_chi2:.2f}); alpha = 1: "
               f"{one.values['l_phi'] / u.a_m / la:.3f} l_a ({one.reduced_chi2:.2f}), over B <= 2.5 "
               f"B_phi only {low.values['l_phi'] / u.a_m / la:.3f} l_a")  # fmt: skip
-    q, dq = np.array(ratios).T
+    q, dq = np.array(decides).T
     mean, err = float(np.mean(q)), float(np.sqrt(np.sum(dq**2)) / len(q))
-    if length < 384:  # the alpha = 1 fit decides
-        q1 = one.values["l_phi"] / u.a_m / la
-        print(f"    alpha = 1: {q1:.3f} l_a: {below if q1 < cut else above}")
-    else:
-        print(f"    mean alpha-free l_phi / l_a {mean:.3f} +- {err:.3f}: "
-              f"{below if mean < cut else above}")  # fmt: skip
+    print(f"    {on}: mean l_phi / l_a {mean:.3f} +- {err:.3f}: {below if mean < cut else above}")
 
 
 def second_loop_alpha(g):
