@@ -645,7 +645,9 @@ def test_parallel_field_long_slab(length=192, seeds=50):
     17.1, 21.9, 28.8 a): in-plane 1.09, 1.12, 1.17 l_a, slope -1.12 +- 0.04;
     perpendicular 1.32-1.34 l_a. First (information, `_contact_share`): a
     384-long slab at two tau_phi, which shows the in-plane excess is not
-    the contacts'.
+    the contacts'. Then (information, `_long_film`): long films with
+    probes, which show the perpendicular excess is the probes', not the
+    slab's.
     """
     _contact_share()
     for run in LONG_FILM_RUNS:
