@@ -1442,6 +1442,74 @@ def _decay_length_in_field(length=384, l_in=20.8, density=0.01, seeds=100,
               + (f": {verdict} (cut {cut:.3f})" if frac == fractions[-1] else ""))  # fmt: skip
 
 
+def _probe_backscattering(length=384, l_in=20.8, density=0.01, seeds=100):
+    """Information: the Cooperon's own decay length, from the probes' coherent backscattering.
+
+    A probe p is a single-channel lead; what it injects and does not get
+    back is its outflow, 1 - R_pp. The part of R_pp that a field removes is
+    the coherent backscattering into p's own channel: loops from p back to
+    p, each interfering with its time reverse, i.e. the Cooperon at
+    coinciding points C(r_p, r_p; B). Summed over probes placed uniformly,
+    sum_p [outflow_p(B) - outflow_p(0)] is proportional to the same
+    integral of C(r, r; B) over the device that `fits.FiniteFilm` computes
+    for the conductance, with another prefactor. Fitting its shape
+    (prefactor free) gives the decay length of the Cooperon itself, with
+    no network of probes in between. On the long films the conductance fit
+    gives 1.2-1.3 l_a.
+
+    Prediction, written before the run: if the Cooperon decays over l_a
+    (diffusion theory; at B = 0 it equals the diffuson) and the excess
+    arises where the network of probes turns Cooperons into a
+    conductance, the backscattering gives ~1.0 l_a while the conductance
+    of the same realizations gives ~1.22; if the Cooperon itself lives
+    longer, both give ~1.22. Decided at 1.11 on the backscattering. The
+    48 x ``length`` film with probes on ``density`` of the sites at input
+    ``l_in`` [a], fields LONG_FILM_FRACTIONS of B_phi at l_a, both signals
+    paired per realization, fitted up to B_tr / 2 with `fits.FiniteFilm`
+    (prefactor free; the backscattering is rescaled to the conductance's
+    size at the top field, which leaves its shape alone).
+    """
+    from transport.solver import Solver
+
+    dev = devices.film(W_SLAB, length)
+    u, rep = dev.units, dev.regime(E_FILM, W_DIS)
+    ell = rep.mean_free_path
+    z0 = math.pi / 4 * ell
+    b_tr = fits.lineshapes.HBAR_OVER_E / (2 * (ell * u.a_m) ** 2)
+    grid = dict(g_s=1, width=W_SLAB * u.a_m, length=length * u.a_m, extension=z0 * u.a_m,
+                b_tr=b_tr, max_nodes=round(1600 * max(1.0, length / 192)))  # fmt: skip
+    kw = dict(disorder=W_DIS, tau_phi=l_in**2 / rep.diffusion * u.time_ps,
+              dephasing="probes", probe_density=density)  # fmt: skip
+    la = decay_length(dev, E_FILM, [dev.params(seed=k, **kw) for k in range(10)], length + 2 * z0)
+    phis = [0.0, *(np.array(LONG_FILM_FRACTIONS) / (8 * math.pi * la**2))]
+    s = Solver(dev)
+    g = np.empty((seeds, len(phis)))
+    back = np.empty((seeds, len(phis)))
+    for k in range(seeds):
+        for j, phi in enumerate(phis):
+            d = s.buttiker(E_FILM, dev.params(seed=k, phi_perp=phi, **kw), details=True)
+            g[k, j], back[k, j] = d["conductance"], d["outflow"].sum()
+    b = np.array(u.tesla(np.array(phis[1:])))
+    print(f"  (information) film {W_SLAB} x {length}, probes on {density:.0%} of the sites, input "
+          f"{l_in:.3g} a, l_a {la:.3g} a, {seeds} realizations: the probes' coherent "
+          "backscattering against the conductance; prediction: the backscattering gives ~1.0 "
+          "l_a (the excess is the network's) or ~1.22 (the Cooperon's own), decided at 1.11:")  # fmt: skip
+    fits_ = {}
+    for name, x in (("conductance", g), ("backscattering", back)):
+        dy = x[:, 1:] - x[:, :1]
+        y, err = dy.mean(axis=0), dy.std(axis=0, ddof=1) / math.sqrt(seeds)
+        scale = np.mean(g[:, -1] - g[:, 0]) / y[-1]
+        r = fits.FiniteFilm(**grid).fit(b, y * scale, err * abs(scale), window=0.5 * b_tr)
+        q, dq = r.values["l_phi"] / u.a_m / la, r.stderr["l_phi"] / u.a_m / la
+        fits_[name] = q
+        print(f"    {name}: dX(top field) {y[-1]:.4g} +- {err[-1]:.2g}, fit l_phi {q:.3f} +- "
+              f"{dq:.3f} l_a (prefactor {r.values['alpha']:.2f}, reduced chi^2 "
+              f"{r.reduced_chi2:.2f})")  # fmt: skip
+    q = fits_["backscattering"]
+    print("    " + ("the Cooperon decays over l_a: the excess is the network's" if q < 1.11
+                    else "the Cooperon itself lives longer than l_a"))  # fmt: skip
+
+
 def second_loop_alpha(g):
     """WL prefactor alpha = 1 - 1/(pi g) of a spinless sheet of conductance g [e^2/h] (information).
 
