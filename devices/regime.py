@@ -30,8 +30,10 @@ __all__ = ["IN_PLANE_L_OVER_D", "LONG_PROBE_SAMPLE", "PROBE_LPHI_OVER_L", "Regim
 IN_PLANE_L_OVER_D = 0.1
 # A film with Buttiker probes at least this many l_phi long, with l_phi at least
 # PROBE_LPHI_OVER_L mean free paths, is where the WL l_phi was measured 1.16-1.3 times
-# the probes' decay length (48 x 96 ... 48 x 384 films: L = 4.4-18 l_a, l_a = 3.5-5.5 l);
-# the 2D loop's films, within 5% of it, are shorter (L = 1.7-3.3 l_a) or have l_a = 1.8 l.
+# the probes' decay length (48 x 96 ... 48 x 384 films: L = 4.4-18 l_a, l_a = 3.5-5.5 l;
+# a 40 x 300 wire: 1.2 at L = 5.1 l_a), while the Cooperon itself decays over l_a (the
+# probes' coherent backscattering); the 2D loop's films, within 5% of it, are shorter
+# (L = 1.7-3.3 l_a) or have l_a = 1.8 l.
 LONG_PROBE_SAMPLE = 4.0
 PROBE_LPHI_OVER_L = 3.0
 
@@ -177,7 +179,8 @@ def regime(
         (l_phi = sqrt(D tau_phi)) and l_phi >= PROBE_LPHI_OVER_L l, a
         perpendicular sweep warns that the fitted l_phi ran 1.16-1.3 times
         the probes' decay length on such films (README, Validation), while
-        the 2D loop's shorter films gave it within 5%.
+        the Cooperon itself decays over it and the 2D loop's shorter films
+        gave it within 5%.
     """
     u, g = device.units, device.geometry
     e = device.energy(energy)
@@ -287,8 +290,10 @@ def regime(
                 "such films (48 x 96 to 48 x 384, L = 4.4-18 l_a, l_a = 3.5-5.5 l, 1-25% probes) "
                 "the finite-device fit (fits.FiniteFilm, alpha free or 1) gave l_phi 1.16-1.3 "
                 "times the probes' decay length l_a (= sqrt(D tau_phi) for weak probes), tau_phi "
-                "1.35-1.7 times; the 2D loop's shorter films gave it within 5% (README, "
-                "Validation; cause not found)"
+                "1.35-1.7 times (a 40 x 300 wire 1.2 times at L = 5 l_a). The Cooperon itself "
+                "decays over l_a there (the probes' coherent backscattering: 1.03 l_a): the "
+                "excess is how the probe network turns it into a conductance, not derived. The "
+                "2D loop's shorter films (L <~ 2.5 l_a) gave l_a within 5% (README, Validation)"
             )
     rsq = 1 / (2 * sheet * G0) if math.isfinite(sheet) and sheet > 0 else 0.0
     return Regime(
