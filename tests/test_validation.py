@@ -284,8 +284,7 @@ def _wire_decay_lengths(dev, z0, rows, seeds=100):
         l_in = r["l_phi_in_sites"]
         fin = l_in * math.sqrt(r["finite_tau_ps"] / r["tau_in_ps"]) / la
         tm = l_in * math.sqrt(r["wire_finite_tau_ps"] / r["tau_in_ps"]) / la
-        verdict = ("" if k else
-                   ": the films' excess" if fin > 1.1 else ": no excess in the wire")
+        verdict = "" if k else ": the films' excess" if fin > 1.1 else ": no excess in the wire"
         print(f"    tau_in {r['tau_in_ps']:5.4g} ps: l_in {l_in:.3g} a, l_a {la:.3g} a "
               f"(L = {L_WIRE / la:.1f} l_a); finite-device fit {fin:.3f} l_a, wire between "
               f"reservoirs {tm:.3f} l_a{verdict}")  # fmt: skip
@@ -1373,8 +1372,7 @@ def _long_film(length, seeds, inputs, density, on, cut, excess, below, above):
     print(f"    {on}: mean l_phi / l_a {mean:.3f} +- {err:.3f}: {below if mean < cut else above}")
 
 
-def _decay_length_in_field(length=384, l_in=20.8, density=0.01, seeds=100,
-                           fractions=(4, 8, 20)):
+def _decay_length_in_field(length=384, l_in=20.8, density=0.01, seeds=100, fractions=(4, 8, 20)):
     """Information: does the probes' decay length l_a grow when a field removes weak localization?
 
     The long films' perpendicular fit gives l_phi = 1.2-1.3 l_a, where l_a
@@ -1424,19 +1422,19 @@ def _decay_length_in_field(length=384, l_in=20.8, density=0.01, seeds=100,
           f"{l_in:.3g} a, {seeds} realizations: l_a(0) = {la0:.3g} a from <T_RL>/<G>; prediction: "
           f"l_a(B) / l_a(0) = sqrt(<G(B)>/<G(0)>) if weak localization shortens l_a, 1 if "
           f"the probes alone set it, decided at {fractions[-1]:g} B_phi halfway:")  # fmt: skip
+
+    def ratios(field, idx):
+        a, b = zero[idx].mean(axis=0), field[idx].mean(axis=0)
+        la = _absorption_length(b[0] / b[1], length + 2 * z0)
+        la_zero = _absorption_length(a[0] / a[1], length + 2 * z0)
+        return la / la_zero, math.sqrt(b[1] / a[1])
+
     rng = np.random.default_rng(0)
     boot = rng.integers(0, seeds, size=(400, seeds))
     for frac in fractions:
         field = solve(frac / (8 * math.pi * la0**2))
-
-        def ratios(idx):
-            a, b = zero[idx].mean(axis=0), field[idx].mean(axis=0)
-            la = _absorption_length(b[0] / b[1], length + 2 * z0)
-            la_zero = _absorption_length(a[0] / a[1], length + 2 * z0)
-            return la / la_zero, math.sqrt(b[1] / a[1])
-
-        q, pred = ratios(np.arange(seeds))
-        spread = np.array([ratios(i) for i in boot])
+        q, pred = ratios(field, np.arange(seeds))
+        spread = np.array([ratios(field, i) for i in boot])
         dq, dp = spread.std(axis=0)
         cut = 1 + (pred - 1) / 2
         verdict = "weak localization shortens l_a" if q > cut else "the probes alone set l_a"
@@ -1496,8 +1494,8 @@ def _probe_backscattering(length=384, l_in=20.8, density=0.01, seeds=100):
               dephasing="probes", probe_density=density)  # fmt: skip
     la = decay_length(dev, E_FILM, [dev.params(seed=k, **kw) for k in range(10)], length + 2 * z0)
     phis = [0.0, *(np.array(LONG_FILM_FRACTIONS) / (8 * math.pi * la**2))]
-    path = OUT / "parallel_slab_diag" / (
-        f"backscatter_{W_SLAB}x{length}_lin{l_in:g}_rho{density:g}_n{seeds}.npz")
+    name = f"backscatter_{W_SLAB}x{length}_lin{l_in:g}_rho{density:g}_n{seeds}.npz"
+    path = OUT / "parallel_slab_diag" / name
     if path.exists():
         g, back = (np.load(path)[x] for x in ("g", "back"))
     else:
@@ -1509,6 +1507,7 @@ def _probe_backscattering(length=384, l_in=20.8, density=0.01, seeds=100):
           f"{l_in:.3g} a, l_a {la:.3g} a, {seeds} realizations: the probes' coherent "
           "backscattering against the conductance; prediction: the backscattering gives ~1.0 "
           "l_a (the excess is the network's) or ~1.22 (the Cooperon's own), decided at 1.11:")  # fmt: skip
+
     def fit(x, rows):
         dy = x[rows, 1:] - x[rows, :1]
         y, err = dy.mean(axis=0), dy.std(axis=0, ddof=1) / math.sqrt(len(dy))
