@@ -1268,6 +1268,23 @@ LONG_FILM_RUNS = (
 )  # fmt: skip
 
 
+def _long_film_device(length):
+    """A W_SLAB x ``length`` film of the 2D loop's material at E_FILM, box W_DIS.
+
+    Returns the device, its regime, the contact extension z0 = (pi/4) l
+    [a], B_tr [T] and the `fits.FiniteFilm` geometry (Cooperon grid of the
+    192-long cells, kept for longer films).
+    """
+    dev = devices.film(W_SLAB, length)
+    u, rep = dev.units, dev.regime(E_FILM, W_DIS)
+    ell = rep.mean_free_path
+    z0 = math.pi / 4 * ell
+    b_tr = fits.lineshapes.HBAR_OVER_E / (2 * (ell * u.a_m) ** 2)
+    grid = dict(g_s=1, width=W_SLAB * u.a_m, length=length * u.a_m, extension=z0 * u.a_m,
+                b_tr=b_tr, max_nodes=round(1600 * max(1.0, length / 192)))  # fmt: skip
+    return dev, rep, z0, b_tr, grid
+
+
 def _long_film(length, seeds, inputs, density, on, cut, excess, below, above):
     """Information: the perpendicular fit of a long film with probes, alpha free and alpha = 1.
 
@@ -1326,13 +1343,8 @@ def _long_film(length, seeds, inputs, density, on, cut, excess, below, above):
     (l_a = 21.5 a): the density plays no part. The 2D loop's 1.03 l_a at
     the same l_a comes with its shorter sample (L = 2.4 l_a).
     """
-    dev = devices.film(W_SLAB, length)
-    u, rep = dev.units, dev.regime(E_FILM, W_DIS)
-    ell = rep.mean_free_path
-    z0 = math.pi / 4 * ell
-    b_tr = fits.lineshapes.HBAR_OVER_E / (2 * (ell * u.a_m) ** 2)
-    grid = dict(g_s=1, width=W_SLAB * u.a_m, length=length * u.a_m, extension=z0 * u.a_m,
-                b_tr=b_tr, max_nodes=round(1600 * max(1.0, length / 192)))  # fmt: skip
+    dev, rep, z0, b_tr, grid = _long_film_device(length)
+    u, ell = dev.units, rep.mean_free_path
     print(f"  (information) film {W_SLAB} x {length}, E = {E_FILM:g} t, box {W_DIS:g} t "
           f"(l = {ell:.3g} a), probes on {density:.0%} of the sites, {seeds} realizations, "
           f"perpendicular fit; prediction: the {on} fit gives ~1.0 l_a ({below}) or "
@@ -1403,10 +1415,8 @@ def _decay_length_in_field(length=384, l_in=20.8, density=0.01, seeds=100, fract
     """
     from transport.solver import Solver
 
-    dev = devices.film(W_SLAB, length)
-    u, rep = dev.units, dev.regime(E_FILM, W_DIS)
-    ell = rep.mean_free_path
-    z0 = math.pi / 4 * ell
+    dev, rep, z0, _, _ = _long_film_device(length)
+    u = dev.units
     kw = dict(disorder=W_DIS, tau_phi=l_in**2 / rep.diffusion * u.time_ps,
               dephasing="probes", probe_density=density)  # fmt: skip
     s = Solver(dev)
@@ -1483,13 +1493,8 @@ def _probe_backscattering(length=384, l_in=20.8, density=0.01, seeds=100):
     backscattering, O(eta^2), was below its noise (one run, not kept).
     Cost: 0.15 s a solve, ~36 min on one core for 1600 x 9 fields.
     """
-    dev = devices.film(W_SLAB, length)
-    u, rep = dev.units, dev.regime(E_FILM, W_DIS)
-    ell = rep.mean_free_path
-    z0 = math.pi / 4 * ell
-    b_tr = fits.lineshapes.HBAR_OVER_E / (2 * (ell * u.a_m) ** 2)
-    grid = dict(g_s=1, width=W_SLAB * u.a_m, length=length * u.a_m, extension=z0 * u.a_m,
-                b_tr=b_tr, max_nodes=round(1600 * max(1.0, length / 192)))  # fmt: skip
+    dev, rep, z0, b_tr, grid = _long_film_device(length)
+    u = dev.units
     kw = dict(disorder=W_DIS, tau_phi=l_in**2 / rep.diffusion * u.time_ps,
               dephasing="probes", probe_density=density)  # fmt: skip
     la = decay_length(dev, E_FILM, [dev.params(seed=k, **kw) for k in range(10)], length + 2 * z0)
