@@ -1522,13 +1522,13 @@ def _probe_backscattering(length=384, l_in=20.8, density=0.01, seeds=100):
 
     fits_ = {}
     parts = np.array_split(np.arange(seeds), 4)
-    for name, x in (("conductance", g), ("backscattering", back)):
+    for signal, x in (("conductance", g), ("backscattering", back)):
         top, top_err, r = fit(x, slice(None))
         q, dq = r.values["l_phi"] / u.a_m / la, r.stderr["l_phi"] / u.a_m / la
         # the fields share their realizations: the scatter of four quarters is the honest error
         qs = [fit(x, rows)[2].values["l_phi"] / u.a_m / la for rows in parts]
-        fits_[name] = q
-        print(f"    {name}: dX(top field) {top:.4g} +- {top_err:.2g}, fit l_phi {q:.3f} +- "
+        fits_[signal] = q
+        print(f"    {signal}: dX(top field) {top:.4g} +- {top_err:.2g}, fit l_phi {q:.3f} +- "
               f"{dq:.3f} l_a (prefactor {r.values['alpha']:.2f}, reduced chi^2 "
               f"{r.reduced_chi2:.2f}); quarters {np.round(qs, 3).tolist()}, "
               f"error from their scatter {np.std(qs, ddof=1) / 2:.3f}")  # fmt: skip
