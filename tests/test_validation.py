@@ -689,6 +689,7 @@ def test_parallel_field_long_slab(length=192, seeds=50):
         _long_film(**run)
     _decay_length_in_field()
     _probe_backscattering(seeds=1600)
+    _probe_backscattering(l_in=14.7, seeds=1600)
     _in_plane_against_la("parallel_long", length, DIS_SLAB, seeds)
 
 
@@ -1492,6 +1493,12 @@ def _probe_backscattering(length=384, l_in=20.8, density=0.01, seeds=100):
     after them). With 10% weak probes (48 x 192, 100 realizations) the
     backscattering, O(eta^2), was below its noise (one run, not kept).
     Cost: 0.15 s a solve, ~36 min on one core for 1600 x 9 fields.
+
+    Second prediction, written before its run: the strongest 1% probes
+    (input 14.7 a, eta = 1.28 t, l_a = 22 a; the conductance gave 1.23-1.27
+    l_a on the long-film sweep) give the same split: backscattering ~1.0
+    l_a, conductance ~1.23; decided at 1.11 on the backscattering, 1600
+    realizations fixed before the run.
     """
     dev, rep, z0, b_tr, grid = _long_film_device(length)
     u = dev.units
