@@ -291,7 +291,7 @@ def regime(
                 "the finite-device fit (fits.FiniteFilm, alpha free or 1) gave l_phi 1.16-1.3 "
                 "times the probes' decay length l_a (= sqrt(D tau_phi) for weak probes), tau_phi "
                 "1.35-1.7 times (a 40 x 300 wire 1.2 times at L = 5 l_a). The Cooperon itself "
-                "decays over l_a there (the probes' coherent backscattering: 1.03 l_a): the "
+                "decays over l_a there (the probes' coherent backscattering: 1.03-1.04 l_a): the "
                 "excess is how the probe network turns it into a conductance, not derived. The "
                 "2D loop's shorter films (L <~ 2.5 l_a) gave l_a within 5% (README, Validation)"
             )
