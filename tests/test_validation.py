@@ -691,6 +691,7 @@ def test_parallel_field_long_slab(length=192, seeds=50):
     _decay_length_in_field()
     _probe_backscattering(seeds=1600)
     _probe_backscattering(l_in=14.7, seeds=1600)
+    _slab_backscattering()
     _in_plane_against_la("parallel_long", length, DIS_SLAB, seeds)
 
 
@@ -1514,7 +1515,7 @@ def _probe_backscattering(length=384, l_in=20.8, density=0.01, seeds=100):
     if path.exists():
         g, back = (np.load(path)[x] for x in ("g", "back"))
     else:
-        g, back = _backscatter_rows(dev, kw, phis, range(seeds))
+        g, back = _backscatter_rows(dev, E_FILM, kw, phis, range(seeds))
         path.parent.mkdir(parents=True, exist_ok=True)
         np.savez(path, g=g, back=back, phis=phis)
     b = np.array(u.tesla(np.array(phis[1:])))
@@ -1523,31 +1524,86 @@ def _probe_backscattering(length=384, l_in=20.8, density=0.01, seeds=100):
           "backscattering against the conductance; prediction: the backscattering gives ~1.0 "
           "l_a (the excess is the network's) or ~1.22 (the Cooperon's own), decided at 1.11:")  # fmt: skip
 
-    def fit(x, rows):
-        dy = x[rows, 1:] - x[rows, :1]
-        y, err = dy.mean(axis=0), dy.std(axis=0, ddof=1) / math.sqrt(len(dy))
-        scale = np.mean(g[rows, -1] - g[rows, 0]) / y[-1]
-        r = fits.FiniteFilm(**grid).fit(b, y * scale, err * abs(scale), window=0.5 * b_tr)
-        return y[-1], err[-1], r
-
-    fits_ = {}
-    parts = np.array_split(np.arange(seeds), 4)
-    for signal, x in (("conductance", g), ("backscattering", back)):
-        top, top_err, r = fit(x, slice(None))
-        q, dq = r.values["l_phi"] / u.a_m / la, r.stderr["l_phi"] / u.a_m / la
-        # the fields share their realizations: the scatter of four quarters is the honest error
-        qs = [fit(x, rows)[2].values["l_phi"] / u.a_m / la for rows in parts]
-        fits_[signal] = q
-        print(f"    {signal}: dX(top field) {top:.4g} +- {top_err:.2g}, fit l_phi {q:.3f} +- "
-              f"{dq:.3f} l_a (prefactor {r.values['alpha']:.2f}, reduced chi^2 "
-              f"{r.reduced_chi2:.2f}); quarters {np.round(qs, 3).tolist()}, "
-              f"error from their scatter {np.std(qs, ddof=1) / 2:.3f}")  # fmt: skip
-    q = fits_["backscattering"]
+    q = _backscatter_fits(g, back, b, fits.FiniteFilm(**grid), la * u.a_m, 0.5 * b_tr)
     print("    " + ("the Cooperon decays over l_a: the excess is the network's" if q < 1.11
                     else "the Cooperon itself lives longer than l_a"))  # fmt: skip
 
 
-def _backscatter_rows(dev, kw, phis, seeds):
+def _slab_backscattering(length=96, lp=14.7, seeds=200):
+    """Information: the slab's Cooperon from its probes' coherent backscattering, perpendicular.
+
+    On the 48 x 96 x 8 slab (1% probes, input 14.7 a) the perpendicular fit
+    gave 1.35 l_a and the in-plane one 1.02 l_a; the slab's perpendicular
+    excess stays at 1.32-1.34 l_a at L = 192 and 384 and was ~1.4 at
+    L = 48, where a film's falls towards 1. The films' backscattering
+    showed their excess is the probe network's (`_probe_backscattering`).
+    Prediction, written before the run: if the slab's excess is the
+    network's too, the backscattering gives ~1.0 l_a; if the slab's
+    Cooperon itself has it, ~1.35; decided at 1.17. ``seeds`` = 200 fixed
+    before the run (the films' runs suggest an error of ~0.07 there: a
+    weaker test than the films'). Fields LONG_FILM_FRACTIONS of B_phi at
+    l_a; `fits.FiniteFilm` with the slab's contact extension 0.71 l,
+    prefactor free, up to B_tr / 2. Stored in
+    out/validation/parallel_slab_diag/backscatter_slab_*.npz; ~2.7 s a
+    solve, ~80 min on one core.
+    """
+    dev, rep, b_tr, common = _slab_models(length, DIS_SLAB)
+    u, ell = dev.units, rep.mean_free_path
+    tau_in, l_in = _set_tau(lp, rep, u)
+    kw = dict(disorder=DIS_SLAB, tau_phi=tau_in, dephasing="probes", probe_density=0.01)
+    params = [dev.params(seed=k, **kw) for k in range(10)]
+    la = decay_length(dev, E_SLAB, params, length + 2 * 0.71 * ell)
+    phis = [0.0, *(np.array(LONG_FILM_FRACTIONS) / (8 * math.pi * la**2))]
+    name = f"backscatter_slab{W_SLAB}x{length}x{NZ_SLAB}_lphi{lp:g}_n{seeds}.npz"
+    path = OUT / "parallel_slab_diag" / name
+    if path.exists():
+        g, back = (np.load(path)[x] for x in ("g", "back"))
+    else:
+        g, back = _backscatter_rows(dev, E_SLAB, kw, phis, range(seeds))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(path, g=g, back=back, phis=phis)
+    print(f"  (information) slab {W_SLAB} x {length} x {NZ_SLAB}, 1% probes, input {l_in:.3g} a, "
+          f"l_a {la:.3g} a, {seeds} realizations: the probes' coherent backscattering against "
+          "the conductance, perpendicular; prediction: the backscattering gives ~1.0 l_a (the "
+          "network's) or ~1.35 (the slab's Cooperon), decided at 1.17:")  # fmt: skip
+    model = fits.FiniteFilm(**{k: v for k, v in common.items() if k != "alpha"}, b_tr=b_tr)
+    b = np.array(u.tesla(np.array(phis[1:])))
+    q = _backscatter_fits(g, back, b, model, la * u.a_m, 0.5 * b_tr)
+    print("    " + ("the slab's excess is the network's" if q < 1.17
+                    else "the slab's Cooperon itself has it"))  # fmt: skip
+
+
+def _backscatter_fits(g, back, b, model, la, window):
+    """Print the fits of the conductance and the backscattering (rows: realizations) against l_a.
+
+    ``b`` [T] the nonzero fields (column 0 of ``g``, ``back`` is B = 0),
+    ``model`` a finite-device model with its prefactor free, ``la`` [m].
+    The backscattering is rescaled to the conductance's size at the top
+    field (its shape alone is fitted). The fields share their
+    realizations, so the scatter of four quarters is printed as the honest
+    error. Returns the backscattering's l_phi / l_a.
+    """
+
+    def fit(x, rows):
+        dy = x[rows, 1:] - x[rows, :1]
+        y, err = dy.mean(axis=0), dy.std(axis=0, ddof=1) / math.sqrt(len(dy))
+        scale = np.mean(g[rows, -1] - g[rows, 0]) / y[-1]
+        return y[-1], err[-1], model.fit(b, y * scale, err * abs(scale), window=window)
+
+    out = {}
+    for signal, x in (("conductance", g), ("backscattering", back)):
+        top, top_err, r = fit(x, slice(None))
+        q, dq = r.values["l_phi"] / la, r.stderr["l_phi"] / la
+        qs = [fit(x, rows)[2].values["l_phi"] / la for rows in np.array_split(np.arange(len(g)), 4)]
+        out[signal] = q
+        print(f"    {signal}: dX(top field) {top:.4g} +- {top_err:.2g}, fit l_phi {q:.3f} +- "
+              f"{dq:.3f} l_a (prefactor {r.values['alpha']:.2f}, reduced chi^2 "
+              f"{r.reduced_chi2:.2f}); quarters {np.round(qs, 3).tolist()}, "
+              f"error from their scatter {np.std(qs, ddof=1) / 2:.3f}")  # fmt: skip
+    return out["backscattering"]
+
+
+def _backscatter_rows(dev, energy, kw, phis, seeds):
     """Conductance and total probe outflow [e^2/h] per realization (rows) and flux (columns)."""
     from transport.solver import Solver
 
@@ -1556,7 +1612,7 @@ def _backscatter_rows(dev, kw, phis, seeds):
     back = np.empty((len(seeds), len(phis)))
     for i, k in enumerate(seeds):
         for j, phi in enumerate(phis):
-            d = s.buttiker(E_FILM, dev.params(seed=k, phi_perp=phi, **kw), details=True)
+            d = s.buttiker(energy, dev.params(seed=k, phi_perp=phi, **kw), details=True)
             g[i, j], back[i, j] = d["conductance"], d["outflow"].sum()
     return g, back
 
