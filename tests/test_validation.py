@@ -1509,16 +1509,8 @@ def _probe_backscattering(length=384, l_in=20.8, density=0.01, seeds=100):
     kw = dict(disorder=W_DIS, tau_phi=l_in**2 / rep.diffusion * u.time_ps,
               dephasing="probes", probe_density=density)  # fmt: skip
     la = decay_length(dev, E_FILM, [dev.params(seed=k, **kw) for k in range(10)], length + 2 * z0)
-    phis = [0.0, *(np.array(LONG_FILM_FRACTIONS) / (8 * math.pi * la**2))]
     name = f"backscatter_{W_SLAB}x{length}_lin{l_in:g}_rho{density:g}_n{seeds}.npz"
-    path = OUT / "parallel_slab_diag" / name
-    if path.exists():
-        g, back = (np.load(path)[x] for x in ("g", "back"))
-    else:
-        g, back = _backscatter_rows(dev, E_FILM, kw, phis, range(seeds))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(path, g=g, back=back, phis=phis)
-    b = np.array(u.tesla(np.array(phis[1:])))
+    g, back, b = _backscatter_data(dev, E_FILM, kw, la, seeds, name)
     print(f"  (information) film {W_SLAB} x {length}, probes on {density:.0%} of the sites, input "
           f"{l_in:.3g} a, l_a {la:.3g} a, {seeds} realizations: the probes' coherent "
           "backscattering against the conductance; prediction: the backscattering gives ~1.0 "
@@ -1562,21 +1554,13 @@ def _slab_backscattering(length=96, lp=14.7, seeds=200):
     kw = dict(disorder=DIS_SLAB, tau_phi=tau_in, dephasing="probes", probe_density=0.01)
     params = [dev.params(seed=k, **kw) for k in range(10)]
     la = decay_length(dev, E_SLAB, params, length + 2 * 0.71 * ell)
-    phis = [0.0, *(np.array(LONG_FILM_FRACTIONS) / (8 * math.pi * la**2))]
     name = f"backscatter_slab{W_SLAB}x{length}x{NZ_SLAB}_lphi{lp:g}_n{seeds}.npz"
-    path = OUT / "parallel_slab_diag" / name
-    if path.exists():
-        g, back = (np.load(path)[x] for x in ("g", "back"))
-    else:
-        g, back = _backscatter_rows(dev, E_SLAB, kw, phis, range(seeds))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(path, g=g, back=back, phis=phis)
+    g, back, b = _backscatter_data(dev, E_SLAB, kw, la, seeds, name)
     print(f"  (information) slab {W_SLAB} x {length} x {NZ_SLAB}, 1% probes, input {l_in:.3g} a, "
           f"l_a {la:.3g} a, {seeds} realizations: the probes' coherent backscattering against "
           "the conductance, perpendicular; prediction: the backscattering gives ~1.0 l_a (the "
           "network's) or ~1.35 (the slab's Cooperon), decided at 1.17:")  # fmt: skip
     model = fits.FiniteFilm(**{k: v for k, v in common.items() if k != "alpha"}, b_tr=b_tr)
-    b = np.array(u.tesla(np.array(phis[1:])))
     q = _backscatter_fits(g, back, b, model, la * u.a_m, 0.5 * b_tr)
     print("    " + ("the slab's excess is the network's" if q < 1.17
                     else "the slab's Cooperon itself has it"))  # fmt: skip
@@ -1610,6 +1594,23 @@ def _backscatter_fits(g, back, b, model, la, window):
               f"{r.reduced_chi2:.2f}); quarters {np.round(qs, 3).tolist()}, "
               f"error from their scatter {np.std(qs, ddof=1) / 2:.3f}")  # fmt: skip
     return out["backscattering"]
+
+
+def _backscatter_data(dev, energy, kw, la, seeds, name):
+    """Conductance and probe outflow at LONG_FILM_FRACTIONS of B_phi(l_a [a]), and the fields [T].
+
+    Realizations 0 .. ``seeds`` - 1 in rows, B = 0 first in columns;
+    stored in out/validation/parallel_slab_diag/``name`` and reused.
+    """
+    phis = [0.0, *(np.array(LONG_FILM_FRACTIONS) / (8 * math.pi * la**2))]
+    path = OUT / "parallel_slab_diag" / name
+    if path.exists():
+        g, back = (np.load(path)[x] for x in ("g", "back"))
+    else:
+        g, back = _backscatter_rows(dev, energy, kw, phis, range(seeds))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(path, g=g, back=back, phis=phis)
+    return g, back, np.array(dev.units.tesla(np.array(phis[1:])))
 
 
 def _backscatter_rows(dev, energy, kw, phis, seeds):
