@@ -271,8 +271,9 @@ def regime(
             "validated. On lattice slabs (l/d = 0.3) the finite-device fit (fits.FiniteFilm) "
             "returned l_phi 1.3 times the dephasing length l_a of the coherent transmission "
             "(1.1-2 across the slabs tried), also with the contacts 6.7-23 l_a apart, and with "
-            "alpha free at 6.7-11 l_a (README, Validation; cause not found): take such an l_phi "
-            "as an upper bound"
+            "alpha free at 6.7-11 l_a; on one slab the probes' coherent backscattering (the "
+            "Cooperon itself) gave 1.04 +- 0.15 l_a, pointing to the probe network, not decided "
+            "(README, Validation): take such an l_phi as an upper bound"
         )
     if (
         dephasing == "probes"
