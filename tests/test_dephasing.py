@@ -88,6 +88,34 @@ def test_buttiker_sum_rule_and_onsager():
     assert abs(a_plus - a_minus) > 1e-6
 
 
+def test_network_conductance_closed_forms():
+    from transport.solver import network_conductance
+
+    # one probe: G = T_RL + T_Rp T_pL / (T_Lp + T_Rp) (a resistor in parallel with two in series)
+    one = network_conductance(0.3, np.array([0.8]), np.array([0.5]), np.array([0.7]), np.zeros((1, 1)))
+    assert one["conductance"] == pytest.approx(0.3 + 0.5 * 0.8 / 1.2, rel=1e-14)
+    # a chain L - p1 - p2 - R of unit links: three unit resistors in series, V = 2/3, 1/3
+    t_pp = np.array([[0.0, 1.0], [1.0, 0.0]])
+    chain = network_conductance(0.0, np.array([1.0, 0.0]), np.array([0.0, 1.0]),
+                                np.array([1.0, 0.0]), t_pp)  # fmt: skip
+    assert chain["conductance"] == pytest.approx(1 / 3, rel=1e-14)
+    assert np.allclose(chain["voltages"], [2 / 3, 1 / 3], atol=1e-14)
+
+
+def test_buttiker_with_fixed_probes():
+    dev = devices.film(8, 10)
+    kw = dict(disorder=2.0, tau_phi=15.0, dephasing="probes", probe_density=0.3)
+    s = Solver(dev)
+    own = dev.probe_sites(dev.params(seed=1, **kw))
+    # the device's own placement passed explicitly gives the same numbers
+    assert s.buttiker(1.1, dev.params(seed=1, **kw), probes=own) == s.buttiker(1.1, dev.params(seed=1, **kw))
+    # another seed's disorder under seed 1's probes differs from both seeds' own
+    fixed = s.buttiker(1.1, dev.params(seed=2, **kw), details=True, probes=own)
+    assert np.array_equal(fixed["probes"], own)
+    assert not np.array_equal(own, dev.probe_sites(dev.params(seed=2, **kw)))
+    assert fixed["conductance"] != s.buttiker(1.1, dev.params(seed=2, **kw))
+
+
 def test_probe_sweep_runs_and_is_reproducible():
     dev = devices.film(6, 8)
     kw = dict(b_perp=[0.0, dev.units.tesla(0.001)], energies=[1.1], seeds=3, disorder=2.0,

@@ -206,7 +206,7 @@ class Solver:
 
     # -- Buttiker probes ---------------------------------------------------------------
 
-    def buttiker(self, energy: float, params: dict, details: bool = False):
+    def buttiker(self, energy: float, params: dict, details: bool = False, probes=None):
         """Two-terminal conductance with Buttiker dephasing probes [e^2/h per spin].
 
         Each probe p is a wide-band single-channel lead on one site
@@ -225,9 +225,14 @@ class Solver:
         (:func:`probe_conductance`). On a 60 x 60 x 12 slab with 215 probes
         this takes ~5 s per field, against ~50 s for SuperLU with every
         terminal as a right-hand side (``benchmarks/run.py --probes``).
+
+        ``probes``: site indices that replace the placement drawn from
+        ``params['seed']`` (a fixed probe configuration under varying
+        disorder, as the validation's network test uses); default: the
+        device's placement.
         """
         dev = self.device
-        probes = dev.probe_sites(params)
+        probes = dev.probe_sites(params) if probes is None else np.asarray(probes, dtype=np.int64)
         eta = params["probe_eta"]
         h = dev.hamiltonian(params)
         n = h.shape[0]
@@ -304,13 +309,26 @@ def probe_conductance(g_rl, g_pl, g_rp, g_lp, g_pp, s_l, s_r, eta) -> dict:
     t_lp = gam_p * np.sum(g_lp.conj() * (gam_l @ g_lp), axis=0).real
     t_pp = gam_p**2 * np.abs(g_pp) ** 2
     np.fill_diagonal(t_pp, 0.0)
+    out = network_conductance(t_rl, t_pl, t_rp, t_lp, t_pp)
+    return dict(out, t_rl=t_rl, t_pl=t_pl, t_rp=t_rp, t_lp=t_lp, t_pp=t_pp,
+                g_pp_diag=np.diag(g_pp).copy())  # fmt: skip
+
+
+def network_conductance(t_rl, t_pl, t_rp, t_lp, t_pp) -> dict:
+    """Conductance [e^2/h] of leads and zero-current probes from their transmissions.
+
+    ``t_pp[q, p]`` is the transmission from probe p to probe q (diagonal
+    zero), ``t_pl`` from L to each probe, ``t_rp`` and ``t_lp`` from each
+    probe to R and L. The probe voltages V_p (V_L = 1, V_R = 0) make each
+    probe's net current vanish; the result is ``conductance`` = T_RL +
+    sum_p T_Rp V_p, with the ``voltages`` and each probe's ``outflow``
+    (what it injects that leaves through another terminal). It takes any
+    non-negative transmissions, e.g. disorder averages.
+    """
     out_p = t_lp + t_rp + t_pp.sum(axis=0)  # everything injected by p that leaves via j
     k = np.diag(out_p) - t_pp
     v = np.linalg.solve(k, t_pl) if len(t_pl) else np.zeros(0)
-    return dict(
-        conductance=t_rl + float(t_rp @ v), t_rl=t_rl, t_pl=t_pl, t_rp=t_rp, t_lp=t_lp,
-        t_pp=t_pp, outflow=out_p, g_pp_diag=np.diag(g_pp).copy(), voltages=v,
-    )  # fmt: skip
+    return dict(conductance=t_rl + float(t_rp @ v), outflow=out_p, voltages=v)
 
 
 def _trace_product(gam_a, g, gam_b) -> float:
