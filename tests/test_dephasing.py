@@ -92,7 +92,9 @@ def test_network_conductance_closed_forms():
     from transport.solver import network_conductance
 
     # one probe: G = T_RL + T_Rp T_pL / (T_Lp + T_Rp) (a resistor in parallel with two in series)
-    one = network_conductance(0.3, np.array([0.8]), np.array([0.5]), np.array([0.7]), np.zeros((1, 1)))
+    one = network_conductance(
+        0.3, np.array([0.8]), np.array([0.5]), np.array([0.7]), np.zeros((1, 1))
+    )
     assert one["conductance"] == pytest.approx(0.3 + 0.5 * 0.8 / 1.2, rel=1e-14)
     # a chain L - p1 - p2 - R of unit links: three unit resistors in series, V = 2/3, 1/3
     t_pp = np.array([[0.0, 1.0], [1.0, 0.0]])
@@ -108,7 +110,9 @@ def test_buttiker_with_fixed_probes():
     s = Solver(dev)
     own = dev.probe_sites(dev.params(seed=1, **kw))
     # the device's own placement passed explicitly gives the same numbers
-    assert s.buttiker(1.1, dev.params(seed=1, **kw), probes=own) == s.buttiker(1.1, dev.params(seed=1, **kw))
+    assert s.buttiker(1.1, dev.params(seed=1, **kw), probes=own) == s.buttiker(
+        1.1, dev.params(seed=1, **kw)
+    )
     # another seed's disorder under seed 1's probes differs from both seeds' own
     fixed = s.buttiker(1.1, dev.params(seed=2, **kw), details=True, probes=own)
     assert np.array_equal(fixed["probes"], own)
