@@ -32,8 +32,9 @@ IN_PLANE_L_OVER_D = 0.1
 # PROBE_LPHI_OVER_L mean free paths, is where the WL l_phi was measured 1.16-1.3 times
 # the probes' decay length (48 x 96 ... 48 x 384 films: L = 4.4-18 l_a, l_a = 3.5-5.5 l;
 # a 40 x 300 wire: 1.2 at L = 5.1 l_a), while the Cooperon itself decays over l_a (the
-# probes' coherent backscattering); the 2D loop's films, within 5% of it, are shorter
-# (L = 1.7-3.3 l_a) or have l_a = 1.8 l.
+# probes' coherent backscattering) and half of the magnetoconductance is the field
+# dependence of the hop transmissions' covariances (test_validation._network_of_means);
+# the 2D loop's films, within 5% of it, are shorter (L = 1.7-3.3 l_a) or have l_a = 1.8 l.
 LONG_PROBE_SAMPLE = 4.0
 PROBE_LPHI_OVER_L = 3.0
 
@@ -179,8 +180,9 @@ def regime(
         (l_phi = sqrt(D tau_phi)) and l_phi >= PROBE_LPHI_OVER_L l, a
         perpendicular sweep warns that the fitted l_phi ran 1.16-1.3 times
         the probes' decay length on such films (README, Validation), while
-        the Cooperon itself decays over it and the 2D loop's shorter films
-        gave it within 5%.
+        the Cooperon itself decays over it (half of the magnetoconductance
+        there is the covariances of the hop transmissions) and the 2D
+        loop's shorter films gave it within 5%.
     """
     u, g = device.units, device.geometry
     e = device.energy(energy)
@@ -272,8 +274,9 @@ def regime(
             "returned l_phi 1.3 times the dephasing length l_a of the coherent transmission "
             "(1.1-2 across the slabs tried), also with the contacts 6.7-23 l_a apart, and with "
             "alpha free at 6.7-11 l_a; on one slab the probes' coherent backscattering (the "
-            "Cooperon itself) gave 1.04 +- 0.15 l_a, pointing to the probe network, not decided "
-            "(README, Validation): take such an l_phi as an upper bound"
+            "Cooperon itself) gave 1.04 +- 0.15 l_a, pointing to the probe network (on films "
+            "half of its magnetoconductance is the hops' covariances), not decided for the "
+            "slab (README, Validation): take such an l_phi as an upper bound"
         )
     if (
         dephasing == "probes"
@@ -292,9 +295,11 @@ def regime(
                 "the finite-device fit (fits.FiniteFilm, alpha free or 1) gave l_phi 1.16-1.3 "
                 "times the probes' decay length l_a (= sqrt(D tau_phi) for weak probes), tau_phi "
                 "1.35-1.7 times (a 40 x 300 wire 1.2 times at L = 5 l_a). The Cooperon itself "
-                "decays over l_a there (the probes' coherent backscattering: 1.03-1.04 l_a): the "
-                "excess is how the probe network turns it into a conductance, not derived. The "
-                "2D loop's shorter films (L <~ 2.5 l_a) gave l_a within 5% (README, Validation)"
+                "decays over l_a there (the probes' coherent backscattering: 1.03-1.04 l_a), and "
+                "so does the network of the mean hop transmissions (1.07 l_a): half of the "
+                "magnetoconductance is the field dependence of the hops' covariances, which reads "
+                "a longer length (factor not derived). The 2D loop's shorter films "
+                "(L <~ 2.5 l_a) gave l_a within 5% (README, Validation)"
             )
     rsq = 1 / (2 * sheet * G0) if math.isfinite(sheet) and sheet > 0 else 0.0
     return Regime(

@@ -683,7 +683,11 @@ def test_parallel_field_long_slab(length=192, seeds=50):
     itself decays over l_a (the probes' coherent backscattering: 1.03 and
     1.04 l_a at two tau_phi, the conductance of the same realizations
     1.23 and 1.27 l_a): the excess
-    arises where the probe network turns the Cooperon into a conductance.
+    arises where the probe network turns the Cooperon into a conductance;
+    and `_network_of_means` (NETWORK_RUNS), which shows where: the network
+    of the mean hop transmissions gives 1.07 l_a, and half of the
+    magnetoconductance is the field dependence of the hops' covariances
+    (at 1% strong and 10% weak probes).
     """
     _contact_share()
     for run in LONG_FILM_RUNS:
@@ -1735,6 +1739,12 @@ def _network_of_means(length, l_in, density, seeds, blocks, rule, blurb):
             pref = f"prefactor {r.values['alpha']:.2f}" if alpha is None else "alpha = 1"
             line.append(f"{pref}: {q:.3f} +- {dq:.3f} l_a (reduced chi^2 {r.reduced_chi2:.2f})")
         print(f"    {name}: " + "; ".join(line))
+    # the covariance part alone (its shape, prefactor free; information, looked at after the runs)
+    r = fits.FiniteFilm(**grid).fit(b, cov, np.hypot(err[0], err[1]), window=0.5 * b_tr)
+    ratio["covariance"] = r.values["l_phi"] / u.a_m / la_own
+    print(f"    the covariance part alone, prefactor free: {ratio['covariance']:.3f} +- "
+          f"{r.stderr['l_phi'] / u.a_m / la_own:.3f} l_a (prefactor {r.values['alpha']:.2f}, "
+          f"reduced chi^2 {r.reduced_chi2:.2f})")  # fmt: skip
     x = ratio[what]
     print(f"    {what}: {x:.3f}, cut {cut}: " + (below if x < cut else above))
     return ratio
