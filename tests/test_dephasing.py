@@ -5,6 +5,8 @@ Onsager symmetry of the probe model, tau_phi units), a closed-form decay in
 a clean chain, and the reference sheet's measured film numbers.
 """
 
+import math
+
 import kwant
 import numpy as np
 import pytest
@@ -102,6 +104,35 @@ def test_network_conductance_closed_forms():
                                 np.array([1.0, 0.0]), t_pp)  # fmt: skip
     assert chain["conductance"] == pytest.approx(1 / 3, rel=1e-14)
     assert np.allclose(chain["voltages"], [2 / 3, 1 / 3], atol=1e-14)
+
+
+@pytest.mark.parametrize("corr", [0.0, 1.0])
+def test_network_pair_fluctuations_against_monte_carlo(corr):
+    from transport.solver import network_conductance, network_pair_fluctuations
+
+    # Gaussian fluctuations of the probe-probe links (variance s2, reciprocal correlation corr)
+    # about a random 6-probe network; antithetic pairs cancel the first order exactly
+    rng = np.random.default_rng(1)
+    n, s2 = 6, 1e-3
+    t = rng.uniform(0.1, 1, (n, n))
+    np.fill_diagonal(t, 0)
+    mean = dict(t_rl=0.05, t_pl=rng.uniform(0, 0.5, n), t_rp=rng.uniform(0, 0.5, n),
+                t_lp=rng.uniform(0, 0.5, n), t_pp=t)  # fmt: skip
+
+    def g(tt):
+        return network_conductance(**dict(mean, t_pp=tt))["conductance"]
+
+    upper = np.triu(np.ones((n, n), dtype=bool), 1)
+    out = []
+    for _ in range(20000):
+        z1, z2 = rng.standard_normal((2, n, n))
+        x = np.where(upper, z1, (corr * z1 + math.sqrt(1 - corr**2) * z2).T)
+        np.fill_diagonal(x, 0)
+        out.append(0.5 * (g(t + math.sqrt(s2) * x) + g(t - math.sqrt(s2) * x)) - g(t))
+    var = np.full((n, n), s2) - np.diag(np.full(n, s2))
+    est = network_pair_fluctuations(mean, var, corr * var)
+    # third order vanishes by symmetry; fourth order is ~s2 / t^2 ~ 1e-3 of this
+    assert abs(np.mean(out) - est) < 4 * np.std(out) / math.sqrt(len(out)) + 0.02 * abs(est)
 
 
 def test_buttiker_with_fixed_probes():

@@ -331,6 +331,29 @@ def network_conductance(t_rl, t_pl, t_rp, t_lp, t_pp) -> dict:
     return dict(conductance=t_rl + float(t_rp @ v), outflow=out_p, voltages=v)
 
 
+def network_pair_fluctuations(mean, var, rcov) -> float:
+    """Second-order change of the network conductance [e^2/h] from single-pair fluctuations.
+
+    Expanding G = T_RL + t_R^T K^-1 t_L (K = diag(outflow) - T_pp) to second
+    order in the probe-probe transmissions about their means ``mean`` (a dict
+    of `network_conductance`'s arguments at one field) and keeping only the
+    variance of each T_qp (``var``) and its covariance with the reciprocal
+    T_pq (``rcov``), both indexed [q, p] like T_pp:
+
+        <dG> = sum_{p != q} (u_p - u_q) (K^-1_pp - K^-1_pq) (var_qp V_p - rcov_qp V_q),
+
+    with V = K^-1 t_L (the voltages) and u = K^-T t_R. The lead links'
+    fluctuations and the correlations between different pairs are left out.
+    """
+    t = mean["t_pp"]
+    k = np.diag(mean["t_lp"] + mean["t_rp"] + t.sum(axis=0)) - t
+    kinv = np.linalg.inv(k)
+    v, u = kinv @ mean["t_pl"], kinv.T @ mean["t_rp"]
+    a = u[None, :] - u[:, None]  # [q, p]: u_p - u_q
+    b = np.diag(kinv)[None, :] - kinv.T  # [q, p]: K^-1_pp - K^-1_pq
+    return float(np.sum(a * b * (var * v[None, :] - rcov * v[:, None])))
+
+
 def _trace_product(gam_a, g, gam_b) -> float:
     """Tr[Gamma_a G Gamma_b G^dagger] by two matrix products (O(n^3), not einsum's O(n^4))."""
     return float(np.sum((gam_a @ g) * (g.conj() @ gam_b.T)).real)
