@@ -149,6 +149,10 @@ def test_buttiker_with_fixed_probes():
     assert np.array_equal(fixed["probes"], own)
     assert not np.array_equal(own, dev.probe_sites(dev.params(seed=2, **kw)))
     assert fixed["conductance"] != s.buttiker(1.1, dev.params(seed=2, **kw))
+    with pytest.raises(ValueError, match="distinct integer site indices"):
+        s.buttiker(1.1, dev.params(seed=1, **kw), probes=[3, 3])
+    with pytest.raises(ValueError, match="index the device's 80 sites"):
+        s.buttiker(1.1, dev.params(seed=1, **kw), probes=[0, 80])
 
 
 def test_probe_sweep_runs_and_is_reproducible():

@@ -232,10 +232,26 @@ class Solver:
         device's placement.
         """
         dev = self.device
-        probes = dev.probe_sites(params) if probes is None else np.asarray(probes, dtype=np.int64)
         eta = params["probe_eta"]
         h = dev.hamiltonian(params)
         n = h.shape[0]
+        if probes is None:
+            probes = dev.probe_sites(params)
+        else:
+            probes = np.asarray(probes)
+            if (
+                probes.ndim != 1
+                or probes.dtype.kind not in "iu"
+                or len(np.unique(probes)) != len(probes)
+            ):
+                raise ValueError(
+                    "probes must be distinct integer site indices (Device.probe_sites)"
+                )
+            if len(probes) and (probes.min() < 0 or probes.max() >= n):
+                raise ValueError(
+                    f"probes must index the device's {n} sites, got {probes.min()}..{probes.max()}"
+                )
+            probes = probes.astype(np.int64)
         s_l, s_r = self.selfenergies(energy, params)
         if self.method == "rgf":  # Sigma_R is stored in the left lead's interface order
             s_r = self._reorder_right(s_r)
