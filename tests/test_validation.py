@@ -1294,6 +1294,13 @@ def _long_film_device(length):
     return dev, rep, z0, b_tr, grid
 
 
+def _film_probes(rep, units, l_in, density):
+    """Sweep keywords of the long films: box W_DIS, Buttiker probes on ``density`` of the
+    sites at input l_phi = sqrt(D tau_phi) = ``l_in`` [a] (D of ``rep``)."""
+    return dict(disorder=W_DIS, tau_phi=l_in**2 / rep.diffusion * units.time_ps,
+                dephasing="probes", probe_density=density)  # fmt: skip
+
+
 def _long_film(length, seeds, inputs, density, on, cut, excess, below, above):
     """Information: the perpendicular fit of a long film with probes, alpha free and alpha = 1.
 
@@ -1360,8 +1367,7 @@ def _long_film(length, seeds, inputs, density, on, cut, excess, below, above):
           f"~{excess:g} l_a ({above}), decided at {cut:g}:")  # fmt: skip
     decides = []
     for l_in in inputs:
-        kw = dict(disorder=W_DIS, tau_phi=l_in**2 / rep.diffusion * u.time_ps,
-                  dephasing="probes", probe_density=density)  # fmt: skip
+        kw = _film_probes(rep, u, l_in, density)
         la = decay_length(
             dev, E_FILM, [dev.params(seed=k, **kw) for k in range(10)], length + 2 * z0
         )
@@ -1426,8 +1432,7 @@ def _decay_length_in_field(length=384, l_in=20.8, density=0.01, seeds=100, fract
 
     dev, rep, z0, _, _ = _long_film_device(length)
     u = dev.units
-    kw = dict(disorder=W_DIS, tau_phi=l_in**2 / rep.diffusion * u.time_ps,
-              dephasing="probes", probe_density=density)  # fmt: skip
+    kw = _film_probes(rep, u, l_in, density)
     s = Solver(dev)
 
     def solve(phi):
@@ -1512,8 +1517,7 @@ def _probe_backscattering(length=384, l_in=20.8, density=0.01, seeds=100):
     """
     dev, rep, z0, b_tr, grid = _long_film_device(length)
     u = dev.units
-    kw = dict(disorder=W_DIS, tau_phi=l_in**2 / rep.diffusion * u.time_ps,
-              dephasing="probes", probe_density=density)  # fmt: skip
+    kw = _film_probes(rep, u, l_in, density)
     la = decay_length(dev, E_FILM, [dev.params(seed=k, **kw) for k in range(10)], length + 2 * z0)
     name = f"backscatter_{W_SLAB}x{length}_lin{l_in:g}_rho{density:g}_n{seeds}.npz"
     g, back, b = _backscatter_data(dev, E_FILM, kw, la, seeds, name)
@@ -1671,8 +1675,7 @@ def _network_of_means(length, l_in, density, seeds, blocks, rule, blurb, pairs=N
 
     dev, rep, z0, b_tr, grid = _long_film_device(length)
     u = dev.units
-    kw = dict(disorder=W_DIS, tau_phi=l_in**2 / rep.diffusion * u.time_ps,
-              dephasing="probes", probe_density=density)  # fmt: skip
+    kw = _film_probes(rep, u, l_in, density)
     la = decay_length(dev, E_FILM, [dev.params(seed=k, **kw) for k in range(10)], length + 2 * z0)
     phis = [0.0, *(np.array(LONG_FILM_FRACTIONS) / (8 * math.pi * la**2))]
     b = np.array(u.tesla(np.array(phis[1:])))
@@ -1866,8 +1869,7 @@ def _network_block(length, l_in, density, phis, seeds, path, pairs=False):
     from transport.solver import Solver
 
     dev, rep, _, _, _ = _long_film_device(length)
-    kw = dict(disorder=W_DIS, tau_phi=l_in**2 / rep.diffusion * dev.units.time_ps,
-              dephasing="probes", probe_density=density)  # fmt: skip
+    kw = _film_probes(rep, dev.units, l_in, density)
     probes = dev.probe_sites(dev.params(seed=0, **kw))
     s = Solver(dev)
     keys = ("t_rl", "t_pl", "t_rp", "t_lp", "t_pp")
