@@ -1666,7 +1666,7 @@ def _network_of_means(length, l_in, density, seeds, blocks, rule, blurb, pairs=N
     the error of the fits. ``rule`` = (what decides, cut, text below, text
     above) and ``blurb`` (the prediction) are printed first: NETWORK_RUNS
     holds each run with the prediction written before it. With ``pairs``
-    (a prediction, printed) the blocks also hold the second moments of the
+    = (its prediction, the cut on the single pairs' share) the blocks also hold the second moments of the
     probe-probe transmissions, and `_pair_estimate` computes the part of
     the covariances that single pairs of probes make. Blocks stored in
     out/validation/parallel_slab_diag/network_*, two processes.
@@ -1775,9 +1775,18 @@ def _network_of_means(length, l_in, density, seeds, blocks, rule, blurb, pairs=N
             )
         est = np.array(est)
         meas = np.concatenate([[zero[0] - zero[1]], zero[0] - zero[1] + cov])
-        rel = np.sum(m["t_ppr"][:, :, :] - m["t_pp"] * m["t_pp"].transpose(0, 2, 1), axis=(1, 2))
-        rel = rel / np.sum(m["t_pp2"] - m["t_pp"] ** 2, axis=(1, 2))
-        print(f"    {pairs}")
+
+        def reciprocity(use):
+            """Per field: sum over pairs of cov(T_qp, T_pq) / sum of var(T_qp), blocks ``use``."""
+            nn = sum(int(data[i]["n"]) for i in use)
+            mm = {k: sum(data[i][k] for i in use) / nn for k in ("t_pp", "t_pp2", "t_ppr")}
+            t = mm["t_pp"]
+            r = np.sum(mm["t_ppr"] - t * t.transpose(0, 2, 1), axis=(1, 2))
+            return r / np.sum(mm["t_pp2"] - t**2, axis=(1, 2))
+
+        rel = reciprocity(every)
+        text, pair_cut = pairs
+        print(f"    {text}")
         print(f"    covariance part <G> - G(<T>) at B/B_phi = [0, {', '.join(map(str, LONG_FILM_FRACTIONS))}]: "
               f"measured {np.round(meas, 4).tolist()}; single pairs (variance and reciprocal "
               f"covariance) {np.round(est[:, 0], 4).tolist()}; the variances alone "
@@ -1786,18 +1795,14 @@ def _network_of_means(length, l_in, density, seeds, blocks, rule, blurb, pairs=N
         q = (est[-1, 0] - est[0, 0]) / (meas[-1] - meas[0])
         ratio["pairs"] = q
         print(f"    single pairs give {q:.2f} of the measured change from B = 0 to the top field "
-              f"(and {est[0, 0] / meas[0]:.2f} of the B = 0 value); cut 0.6: "
-              + ("single pairs of probes make it" if q >= 0.6 else
+              f"(and {est[0, 0] / meas[0]:.2f} of the B = 0 value); cut {pair_cut}: "
+              + ("single pairs of probes make it" if q >= pair_cut else
                  "most of it is correlations between different pairs"))  # fmt: skip
 
         # looked at after the 1% run, predicted for the 10% one: the shape of the covariance
         # part's change against the reciprocity lost, with jackknife errors of the difference
         def gap(use):
-            nn = sum(int(data[i]["n"]) for i in use)
-            mm = {k: sum(data[i][k] for i in use) / nn for k in ("t_pp", "t_pp2", "t_ppr")}
-            t = mm["t_pp"]
-            r = np.sum(mm["t_ppr"] - t * t.transpose(0, 2, 1), axis=(1, 2))
-            r = r / np.sum(mm["t_pp2"] - t**2, axis=(1, 2))
+            r = reciprocity(use)
             x = curves(use)[0]
             c = x[0] - x[1]
             return np.array([c / c[-1], (1 - r[1:]) / (1 - r[-1])])
@@ -1829,14 +1834,14 @@ NETWORK_RUNS = (
                "run): G(<T>) 1.17, <G> 1.37, 'the mean hops'; against the configuration's own l_a "
                "(28.5 a, with which <G> repeats the 1.23-1.25 as the prediction expected) G(<T>) "
                "1.07 and the backscattering 1.03: the correlations (below).",
-         pairs="Prediction, written before the second-moment run (the same realizations "
+         pairs=("Prediction, written before the second-moment run (the same realizations "
                "again): if the covariance part is the network's second-order response to "
                "each single-channel hop's own fluctuation (its ~100% variance, and at B = 0 "
                "its equality with the reciprocal hop, which a field removes), the single-pair "
                "estimate gives the measured change from B = 0 to the top field within ~30%; "
                "if it comes from correlations between different pairs (long-range, ~1/g "
                "each but many), it gives well under half. Decided at 0.6. Measured: 0.14 (0.20 "
-               "of the B = 0 value): correlations between different pairs."),
+               "of the B = 0 value): correlations between different pairs.", 0.6)),
     dict(length=96, l_in=20.8, density=0.1, seeds=1600, blocks=16,
          rule=("share", 0.3, "the covariances are a few-probe effect (they fall as the probes "
                "per l_a^2 grow)", "the covariances stay with many weak probes"),
@@ -1846,7 +1851,7 @@ NETWORK_RUNS = (
                "the share is <~0.15 and the B = 0 covariance >~ -3%, and the 10% excess (1.16 l_a "
                "at alpha = 1 on this film) must be the mean hops'; if not, the share stays ~0.5. "
                "Decided at a share of 0.3. Measured: 0.51, and G(<T>) 1.07 l_a as at 1%.",
-         pairs="Prediction, written before the second-moment run of these realizations: at 1% "
+         pairs=("Prediction, written before the second-moment run of these realizations: at 1% "
                "the covariance part's change with field had the shape of the reciprocity the "
                "field removes to 0.009 at every field (seen after that run; 4.5 jackknife standard "
                "errors of the difference: close, not identical). If that is how the covariance "
@@ -1854,7 +1859,7 @@ NETWORK_RUNS = (
                "the 1% match was chance, they do not. Single pairs: under 0.3 of the change "
                "(fewer probes per l_a^2 at 1% gave 0.14). Measured: largest difference 0.022 "
                "(10 jackknife standard errors: the same shape to ~2%, not exactly), single "
-               "pairs 0.03."),
+               "pairs 0.03.", 0.3)),
 )  # fmt: skip
 
 
