@@ -23,6 +23,7 @@ from scipy import special
 __all__ = [
     "F",
     "b_from_length",
+    "flux_cancellation",
     "hln",
     "hln_spin_orbit",
     "length_from_b",
@@ -184,6 +185,63 @@ def parallel_field(b, b_star, alpha=1.0, *, g_s):
     """
     b = np.asarray(b, dtype=float)
     return alpha * g_s / 2 / np.pi * np.log1p((b / b_star) ** 2)
+
+
+def flux_cancellation(ratio, *, dim):
+    """Quasi-ballistic reduction of the field's Cooperon mass in a film or a wire.
+
+    The dirty-limit masses, (e d B / hbar)^2 / 3 for a film of thickness d in
+    an in-plane field and (e W B / hbar)^2 / 3 for a wire of width W in a
+    perpendicular field, assume that the electron's position across the
+    film (wire) does not change during a free flight. When the mean free
+    path l is not small against d (W), a flight that crosses the sample
+    encloses flux of both signs, which cancels (Beenakker and van Houten,
+    Phys. Rev. B 38, 3232 (1988)). The weak-field mass is multiplied by
+
+        c(r) = sum_{n odd} 96 / (pi^4 n^4) K(n pi r),   r = l / d (or l / W),
+
+    K(a) = (3/2) [(1 + 1/a^2) arctan(a) / a - 1/a^2]     (dim = 3: film),
+    K(a) = 2 [sqrt(1 + a^2) - 1] / a^2                   (dim = 2: wire),
+
+    for specular surfaces, isotropic scattering with the time l / v_F between
+    collisions and an isotropic Fermi surface: the phase's variance grows at
+    the rate set by the correlation of (z - d/2) v_x, of which only the
+    unscattered part of a flight survives, and the Fourier series of the
+    bounce motion across the sample gives the sum. Limits (pinned by tests):
+    c = 1 - 2.4 r^2 (film) and 1 - 3 r^2 (wire) for l << d; for l >> W the
+    wire's rate tends to Beenakker and van Houten's weak-field
+    tau_B = C1 l_m^4 / (W^3 v_F) with C1 = 9.52 (their 9.5, specular), the
+    film's to c = 0.742 d / l. Weak field only: the cyclotron motion is
+    neglected during a flight (l_m^2 >> l d). Diffuse surfaces cancel
+    differently (not modelled).
+
+    Parameters
+    ----------
+    ratio : float or array_like
+        l / d (film) or l / W (wire), >= 0.
+    dim : {2, 3}
+        3: film in an in-plane field; 2: wire in a perpendicular field.
+    """
+    r = np.asarray(ratio, dtype=float)
+    if dim not in (2, 3):
+        raise ValueError(
+            f"dim is 3 (film, in-plane field) or 2 (wire, perpendicular field), got {dim!r}"
+        )
+    if not np.all(np.isfinite(r)) or np.any(r < 0):
+        raise ValueError(f"the ratio l / d must be finite and >= 0, got {ratio!r}")
+    n = np.arange(1, 4001, 2, dtype=float)
+    a = np.pi * n[:, None] * r.ravel()[None, :]
+    small = a < 1e-3
+    a_safe = np.where(small, 1.0, a)
+    if dim == 3:
+        k = 1.5 * ((1 + 1 / a_safe**2) * np.arctan(a_safe) / a_safe - 1 / a_safe**2)
+        k = np.where(small, 1 - a**2 / 5, k)
+    else:
+        k = 2 * (np.sqrt(1 + a_safe**2) - 1) / a_safe**2
+        k = np.where(small, 1 - a**2 / 4, k)
+    c = np.sum(96 / (np.pi**4 * n[:, None] ** 4) * k, axis=0)
+    # the odd terms beyond n = 3999: sum 96/(pi^4 n^4) K <= their weight, ~1e-11
+    return c.reshape(r.shape) if r.ndim else float(c[0])
 
 
 def b_from_length(length_m):

@@ -407,14 +407,13 @@ class ParallelField(Model):
     """Thin film in a parallel field: B* [T] and alpha; l_phi = sqrt(3) hbar/(e d B*).
 
     The law behind it, 1/tau_B = D e^2 B^2 d^2 / (3 hbar^2), holds for
-    l << d << l_phi. Coherent lattice slabs with l/d = 0.17-0.62 gave
-    0.61-0.34 of its in-plane response, and a 4-layer stack of weakly
-    coupled layers 0.50, where the contacts are the only cutoff; with
-    dephasing probes and contacts 6-8 l_phi apart the fitted l_phi was
-    within 2% (cubic slab, l/d = 0.3) and 7% (layered) of the probes'
-    decay length. The simulated in-plane response
-    is not validated against this law (README, Validation). Measured data are another matter: the law is the
-    standard one for real films.
+    l << d << l_phi. With ``mean_free_path`` the mass is reduced by the flux
+    cancellation of a film with specular surfaces (``lineshapes.flux_cancellation``,
+    c = 0.86 at l/d = 0.3), and l_phi = sqrt(3/c) hbar/(e d B*). On
+    simulated lattice slabs with the contacts a few l_phi apart the
+    in-plane response was about half of the law's; see
+    :class:`FiniteFilmParallel` and README, Validation. Measured data are
+    another matter: the law is the standard one for real films.
 
     Parameters
     ----------
@@ -423,6 +422,8 @@ class ParallelField(Model):
         Film thickness d [m] (a lattice slab of N_z layers: a sqrt(N_z^2 - 1)).
     alpha : float, optional
         Fix alpha; free by default.
+    mean_free_path : float, optional
+        l [m] for the flux cancellation; omitted: the dirty limit l << d.
     """
 
     name = "parallel"
@@ -431,11 +432,27 @@ class ParallelField(Model):
         Param("alpha", "", -1.0, 1.5),
     )
 
-    def __init__(self, *, g_s: int, thickness: float, alpha: float | None = None):
+    def __init__(
+        self,
+        *,
+        g_s: int,
+        thickness: float,
+        alpha: float | None = None,
+        mean_free_path: float | None = None,
+    ):
         if not thickness > 0:
             raise ValueError(f"film thickness must be > 0 m, got {thickness}")
+        if mean_free_path is not None and not mean_free_path > 0:
+            raise ValueError(
+                f"mean_free_path must be > 0 m (or None for the dirty limit), got {mean_free_path}"
+            )
         super().__init__(g_s=g_s, fixed=None if alpha is None else {"alpha": alpha})
         self.thickness = thickness
+        self.reduction = (
+            1.0
+            if mean_free_path is None
+            else float(ls.flux_cancellation(mean_free_path / thickness, dim=3))
+        )
 
     def shape(self, b, b_star, alpha):
         return ls.parallel_field(b, b_star, alpha, g_s=self.g_s)
@@ -445,7 +462,7 @@ class ParallelField(Model):
 
     def derived(self, values, stderr, diffusion):
         b, e = values["b_star"], stderr.get("b_star", 0.0)
-        l_phi = math.sqrt(3) * sc.hbar / (sc.e * self.thickness * b)
+        l_phi = math.sqrt(3 / self.reduction) * sc.hbar / (sc.e * self.thickness * b)
         l_err = l_phi * e / b
         out = {"l_phi_nm": (l_phi * 1e9, l_err * 1e9)}
         if diffusion:
@@ -579,17 +596,30 @@ class FiniteFilm(Model):
 class FiniteFilmParallel(FiniteFilm):
     """A finite W x L film of thickness d in an in-plane field (``fits.finite``).
 
-    The in-plane field adds the uniform Cooperon mass (e d B / hbar)^2 / 3
-    (l << d << l_phi) on the device of :class:`FiniteFilm` at zero
-    perpendicular field; for W, L >> l_phi it is (W/L) times
-    :class:`ParallelField`. Parameters l_phi [m] and alpha; dG in e^2/h for
-    the whole device; fit against ``b_par`` [T]. The same caveat as for
-    :class:`ParallelField`: the mass assumes l << d, and lattice slabs
-    (weakly coupled layers too) responded about half as much where the
-    contacts limit the Cooperon (l_phi >~ L/6); with the contacts 6.7-23
-    l_phi apart the fit followed the probes' l_phi over a factor 4 in
-    tau_phi, 9-21% above it, the excess growing with l_phi and not with
-    l_phi / L (README, Validation).
+    The in-plane field (along y, across the current) adds the uniform
+    Cooperon mass (e d B / hbar)^2 / 3 (l << d << l_phi) on the device of
+    :class:`FiniteFilm` at zero perpendicular field; for W, L >> l_phi it is
+    (W/L) times :class:`ParallelField`. Parameters l_phi [m] and alpha; dG
+    in e^2/h for the whole device; fit against ``b_par`` [T].
+
+    Two corrections to the uniform mass, both off by default (the textbook
+    law) and both derived, not fitted:
+
+    - ``mean_free_path``: flux cancellation when l is not small against d
+      (specular surfaces; the mass times ``lineshapes.flux_cancellation``
+      of l/d: 0.86 at l/d = 0.3).
+    - ``cross_section=True``: the Cooperon solved on the x-z cross-section
+      (``finite.finite_film_cross_section``), where the field couples the
+      motion along the current to the position across the film: it reduces
+      the response by ~(2/5)(d k)^2 for the Cooperon's wave numbers k along
+      the current, i.e. by ~10% where the contacts or l_phi are only a few
+      d away.
+
+    On lattice slabs with probes and the contacts far (6.7-23 l_phi), the
+    uniform mass gave the probes' decay length within 9-21% while the
+    perpendicular fit gave ~1.33 times it; where the contacts limit the
+    Cooperon (l_phi >~ L/6) the slabs responded about half as much as the
+    uniform mass predicts (README, Validation, with both corrections).
 
     Parameters
     ----------
@@ -600,6 +630,14 @@ class FiniteFilmParallel(FiniteFilm):
         Film thickness d [m] (a lattice slab of N_z layers: a sqrt(N_z^2 - 1)).
     alpha, extension, max_nodes
         As for :class:`FiniteFilm`.
+    mean_free_path : float, optional
+        l [m]: reduces the field's mass by the flux cancellation of a film
+        with specular surfaces. Omitted: the dirty limit l << d.
+    cross_section : bool
+        Solve the Cooperon across the thickness instead of the uniform mass
+        (one eigenproblem of the L x d cross-section per field, on
+        ``max_nodes`` nodes: ~0.5 s each at 1600; the grid spacing along L
+        must stay below ~d/3 for 1% accuracy).
     """
 
     name = "finite_parallel"
@@ -614,25 +652,48 @@ class FiniteFilmParallel(FiniteFilm):
         alpha: float | None = None,
         extension: float = 0.0,
         max_nodes: int = 1600,
+        mean_free_path: float | None = None,
+        cross_section: bool = False,
     ):
+        from .finite import CooperonSpectrum
+
         if not thickness > 0:
             raise ValueError(f"film thickness must be > 0 m, got {thickness}")
+        if mean_free_path is not None and not mean_free_path > 0:
+            raise ValueError(
+                f"mean_free_path must be > 0 m (or None for the dirty limit), got {mean_free_path}"
+            )
         super().__init__(g_s=g_s, width=width, length=length, alpha=alpha,
                          extension=extension, max_nodes=max_nodes)  # fmt: skip
         self.thickness = float(thickness)
+        self.mean_free_path = mean_free_path
+        #: the field's mass over the dirty limit's (flux cancellation; 1 without l)
+        self.reduction = (
+            1.0
+            if mean_free_path is None
+            else float(ls.flux_cancellation(mean_free_path / thickness, dim=3))
+        )
+        self.strip = (
+            CooperonSpectrum(thickness, length, extension=extension, max_nodes=max_nodes)
+            if cross_section
+            else None
+        )
 
     def shape(self, b, l_phi, alpha):
-        from .finite import finite_film_parallel
+        from .finite import finite_film_cross_section, finite_film_parallel
 
+        if self.strip is not None:
+            return finite_film_cross_section(b, l_phi, alpha, strip=self.strip, width=self.width,
+                                             g_s=self.g_s, reduction=self.reduction)  # fmt: skip
         return finite_film_parallel(b, l_phi, alpha, spectrum=self.spectrum, g_s=self.g_s,
-                                    thickness=self.thickness)  # fmt: skip
+                                    thickness=self.thickness, reduction=self.reduction)  # fmt: skip
 
     def validity_bmax(self):
         return None
 
     def scale_field(self, values):
-        # B* = sqrt(3) hbar / (e d l_phi): the in-plane field with l_B|| = l_phi
-        return math.sqrt(3) * ls.HBAR_OVER_E / (self.thickness * values["l_phi"])
+        # B* = sqrt(3) hbar / (e d l_phi sqrt(c)): the in-plane field with l_B|| = l_phi
+        return math.sqrt(3 / self.reduction) * ls.HBAR_OVER_E / (self.thickness * values["l_phi"])
 
     def derived(self, values, stderr, diffusion):
         out = super().derived(values, stderr, diffusion)

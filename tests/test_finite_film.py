@@ -10,7 +10,12 @@ import pytest
 
 import fits
 from fits import lineshapes as ls
-from fits.finite import CooperonSpectrum, finite_film, finite_film_parallel
+from fits.finite import (
+    CooperonSpectrum,
+    finite_film,
+    finite_film_cross_section,
+    finite_film_parallel,
+)
 
 K = 3.5  # pull bound for round trips
 
@@ -160,3 +165,69 @@ def test_finite_parallel_round_trip_and_b_star():
     assert fits.MODELS["finite_parallel"] is fits.FiniteFilmParallel
     with pytest.raises(ValueError, match="thickness must be > 0"):
         fits.FiniteFilmParallel(g_s=1, width=w, length=length, thickness=0.0)
+
+
+# -- in-plane field: the Cooperon solved across the thickness -------------------------------
+
+
+@pytest.mark.parametrize("l_phi", [40e-9, 80e-9])
+def test_cross_section_long_narrow_wire_against_perturbation_theory(l_phi):
+    # A wire (W << l_phi) much longer than l_phi: to second order in the field's
+    # coupling 2 (2e/hbar) B z d/dx between the zero and the odd modes across d,
+    # the lowest band is k^2 + m_B (1 - (2/5) k^2 d^2) (sum over odd m of
+    # 384/(pi^6 m^6) = 2/5), so the low-field response over the uniform mass's is
+    # 1 - (2/5) d^2 sum_n k_n^2/(k_n^2 + l_phi^-2)^2 / sum_n 1/(k_n^2 + l_phi^-2)^2.
+    w, length, d = 2e-9, 1.2e-6, 10e-9
+    strip = CooperonSpectrum(d, length, max_nodes=4000)
+    film = CooperonSpectrum(w, length, max_nodes=4000)
+    b = np.array([0.05])  # mass 1e-3 of l_phi^-2: linear response
+    got = finite_film_cross_section(b, l_phi, strip=strip, width=w, g_s=1)
+    uniform = finite_film_parallel(b, l_phi, spectrum=film, g_s=1, thickness=d)
+    k2 = (np.pi * np.arange(1, 20000) / length) ** 2
+    weight = 1 / (k2 + l_phi**-2) ** 2
+    want = 1 - 0.4 * d**2 * np.sum(k2 * weight) / np.sum(weight)
+    assert 1 - want > 0.005  # the effect is resolved: 2.7% and 0.7%
+    assert (got / uniform)[0] == pytest.approx(want, abs=0.1 * (1 - want))
+    # the reduction scales the low-field mass
+    half = finite_film_cross_section(b, l_phi, strip=strip, width=w, g_s=1, reduction=0.5)
+    assert (half / got)[0] == pytest.approx(0.5, rel=1e-3)
+
+
+def test_cross_section_model_keywords_and_errors():
+    w, length, d = 200e-9, 200e-9, 12e-9
+    plain = fits.FiniteFilmParallel(g_s=1, width=w, length=length, thickness=d, max_nodes=400)
+    cut = fits.FiniteFilmParallel(g_s=1, width=w, length=length, thickness=d, max_nodes=400,
+                                  mean_free_path=0.3 * d)  # fmt: skip
+    assert cut.reduction == pytest.approx(ls.flux_cancellation(0.3, dim=3))
+    b = np.array([0.0, 0.2, 0.4])
+    want = finite_film_parallel(
+        b, 60e-9, spectrum=plain.spectrum, g_s=1, thickness=d, reduction=cut.reduction
+    )
+    np.testing.assert_allclose(cut(b, l_phi=60e-9, alpha=1.0), want, rtol=1e-12)
+    # B* = sqrt(3 / c) hbar / (e d l_phi): the field where the reduced mass is l_phi^-2
+    r = _round_trip(cut, np.linspace(0, 3.0, 13), 80e-9, seed=3)
+    b_star = r.derived["b_star_T"][0]
+    assert b_star == pytest.approx(
+        np.sqrt(3 / cut.reduction) * ls.HBAR_OVER_E / (d * r.values["l_phi"]), rel=1e-12
+    )
+    # the cross-section model responds less than the uniform mass (d k ~ 0.2 here)
+    xs = fits.FiniteFilmParallel(g_s=1, width=w, length=length, thickness=d, max_nodes=400,
+                                 cross_section=True)  # fmt: skip
+    ratio = xs([0.2], l_phi=60e-9, alpha=1.0) / plain([0.2], l_phi=60e-9, alpha=1.0)
+    assert 0.8 < ratio[0] < 0.99
+    _round_trip(xs, np.linspace(0, 3.0, 13), 80e-9, seed=5)
+    with pytest.raises(ValueError, match="mean_free_path must be > 0"):
+        fits.FiniteFilmParallel(g_s=1, width=w, length=length, thickness=d, mean_free_path=-1e-9)
+    with pytest.raises(ValueError, match="mean_free_path must be > 0"):
+        fits.ParallelField(g_s=1, thickness=d, mean_free_path=0.0)
+    with pytest.raises(ValueError, match="reduction must be in"):
+        finite_film_cross_section(b, 60e-9, strip=xs.strip, width=w, g_s=1, reduction=1.5)
+
+
+def test_parallel_field_sheet_law_with_flux_cancellation():
+    # the sheet law's l_phi from B*: sqrt(3 / c) hbar / (e d B*)
+    d, ell = 10e-9, 5e-9
+    m = fits.ParallelField(g_s=2, thickness=d, mean_free_path=ell)
+    c = ls.flux_cancellation(0.5, dim=3)
+    out = m.derived({"b_star": 0.1, "alpha": 1.0}, {"b_star": 0.0}, None)
+    assert out["l_phi_nm"][0] == pytest.approx(np.sqrt(3 / c) * ls.HBAR_OVER_E / (d * 0.1) * 1e9)

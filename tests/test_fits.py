@@ -250,3 +250,81 @@ def test_antilocalization_fitted_with_wl_is_flagged():
     # unweighted, the runs test still sees the systematic misfit
     r = fits.HLN(g_s=2, alpha=1.0).fit(b, y)
     assert not r.ok
+
+
+# -- quasi-ballistic flux cancellation ------------------------------------------------
+
+
+def _bounce_phase_rate(ratio, dim, samples, rng):
+    """Monte Carlo of the flux cancellation, independent of the Fourier series.
+
+    Free flights of exponential length (mean l) with isotropic directions in a
+    slab 0 < z < d with specular walls (unfolded: z is a triangle wave of the
+    free coordinate w, period 2d). The phase rate is (z - d/2) v_x; the sign of
+    v_x is redrawn at each collision, so flights add their phase variances and
+    the growth rate is <(v_x int_0^t (z - d/2) ds)^2> / (2 tau), integrated
+    exactly along each flight (piecewise-quadratic antiderivative). Returns it
+    over the dirty-limit rate <v_x^2> tau d^2/12 with its standard error.
+    Units: d = 1, v = 1.
+    """
+    d, ell = 1.0, ratio
+    w0 = rng.uniform(0, 2 * d, samples)
+    t = rng.exponential(ell, samples)
+    if dim == 3:
+        u = rng.uniform(-1, 1, samples)  # cos of the angle to z
+        phi = rng.uniform(0, 2 * np.pi, samples)
+        v_z, v_x = u, np.sqrt(1 - u**2) * np.cos(phi)
+    else:
+        phi = rng.uniform(0, 2 * np.pi, samples)
+        v_z, v_x = np.sin(phi), np.cos(phi)
+
+    def antiderivative(w):  # of tri(w) - d/2 over one period, zero at 0 and 2d
+        w = np.mod(w, 2 * d)
+        return np.where(w < d, w**2 / 2 - d * w / 2, 1.5 * d * (w - d) - (w**2 - d**2) / 2)
+
+    def tri(w):
+        w = np.mod(w, 2 * d)
+        return np.where(w < d, w, 2 * d - w)
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        integral = (antiderivative(w0 + v_z * t) - antiderivative(w0)) / v_z
+    flat = np.abs(v_z * t) < 1e-9
+    integral[flat] = (tri(w0[flat]) - d / 2) * t[flat]
+    x = (v_x * integral) ** 2 / (2 * ell)  # tau = l / v
+    dirty = (1.0 / dim) * ell * d**2 / 12  # <v_x^2> tau d^2 / 12
+    return x.mean() / dirty, x.std() / np.sqrt(samples) / dirty
+
+
+@pytest.mark.parametrize("dim", [2, 3])
+@pytest.mark.parametrize("ratio", [0.3, 1.0, 4.0])
+def test_flux_cancellation_against_trajectory_monte_carlo(ratio, dim):
+    rng = np.random.default_rng(12345)
+    mc, err = _bounce_phase_rate(ratio, dim, 400_000, rng)
+    c = ls.flux_cancellation(ratio, dim=dim)
+    assert abs(mc - c) < 4 * err, (ratio, dim, mc, err, c)
+    assert err < 0.03 * c  # the comparison is sharp enough to see a factor
+
+
+def test_flux_cancellation_limits():
+    # dirty limit l << d: 1 - 2.4 r^2 (film), 1 - 3 r^2 (wire); the next order is O(r^3)
+    r = 1e-3
+    assert (1 - ls.flux_cancellation(r, dim=3)) / r**2 == pytest.approx(2.4, abs=0.01)
+    assert (1 - ls.flux_cancellation(r, dim=2)) / r**2 == pytest.approx(3.0, abs=0.01)
+    assert ls.flux_cancellation(0.0, dim=3) == pytest.approx(1.0, abs=1e-10)
+    # pure metal, wire: tau_B = C1 l_m^4 / (W^3 v_F) with C1 = 9.5 for specular edges
+    # (Beenakker and van Houten 1988); the dirty rate is v l W^2 / (6 l_m^4), so C1 = 6 / (c r)
+    r = 1e3
+    assert 6 / (ls.flux_cancellation(r, dim=2) * r) == pytest.approx(9.5, abs=0.05)
+    assert ls.flux_cancellation(r, dim=3) * r == pytest.approx(0.742, abs=0.002)
+    # monotone in between, arrays keep their shape
+    c = ls.flux_cancellation(np.array([[0.1, 0.3], [1.0, 3.0]]), dim=3)
+    assert c.shape == (2, 2) and np.all(np.diff(c.ravel()) < 0)
+
+
+def test_flux_cancellation_rejects_bad_input():
+    with pytest.raises(ValueError, match="dim is 3"):
+        ls.flux_cancellation(0.3, dim=1)
+    with pytest.raises(ValueError, match="finite and >= 0"):
+        ls.flux_cancellation(-0.3, dim=3)
+    with pytest.raises(ValueError, match="finite and >= 0"):
+        ls.flux_cancellation(np.nan, dim=2)
