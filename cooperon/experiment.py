@@ -210,9 +210,13 @@ def _fit(spec, dev, ds, rep):
         if g.thickness < 2:
             raise ValueError("the parallel-field model needs a film of thickness >= 2 layers")
         d = a_m * math.sqrt(g.thickness**2 - 1)
+        # the device's (Born) l: flux cancellation of l/d (fit.in_plane_corrections)
+        mfp = ell if f["in_plane_corrections"] and math.isfinite(ell) else None
         if f["model"] == "parallel":
             data = fits.from_dataset(ds, quantity="sheet", axis="b_par")
-            model = fits.ParallelField(g_s=f["g_s"], thickness=d, alpha=f["alpha"])
+            model = fits.ParallelField(
+                g_s=f["g_s"], thickness=d, alpha=f["alpha"], mean_free_path=mfp
+            )
         else:  # finite_parallel: the finite device in an in-plane field
             data = fits.from_dataset(ds, quantity="total", axis="b_par")
             model = fits.FiniteFilmParallel(
@@ -222,6 +226,8 @@ def _fit(spec, dev, ds, rep):
                 thickness=d,
                 alpha=f["alpha"],
                 max_nodes=min(1600, g.width * g.length),
+                mean_free_path=mfp,
+                cross_section=f["in_plane_corrections"],
             )
     return model.fit(
         data.b, data.dy, data.sigma, window=window, diffusion=diffusion, source="simulation"

@@ -54,6 +54,16 @@ def add_parser(sub):
     p.add_argument("--length-nm", type=float, help="sample length between probes [nm]")
     p.add_argument("--thickness-nm", type=float, help="film thickness [nm] (parallel model)")
     p.add_argument(
+        "--mean-free-path-nm",
+        type=float,
+        help="mean free path [nm] (parallel models: flux cancellation when l is not << d)",
+    )
+    p.add_argument(
+        "--cross-section",
+        action="store_true",
+        help="finite_parallel: solve the Cooperon across the thickness (not a uniform mass)",
+    )
+    p.add_argument(
         "--g-s", type=int, default=None, help="spin degeneracy (default 2; 1 for datasets)"
     )
     p.add_argument("--alpha", type=float, help="fix alpha (default free)")
@@ -123,6 +133,11 @@ def run(a) -> int:
     if r_sq is not None and a.density_cm2 is not None:
         ell = fdata.mean_free_path_from_sheet_resistance(r_sq, a.density_cm2 * 1e4, g_s)
         b_tr = ls.HBAR_OVER_E / (2 * ell**2)
+    mfp = None if a.mean_free_path_nm is None else a.mean_free_path_nm * nm
+    if mfp is not None and a.model not in ("parallel", "finite_parallel"):
+        raise ValueError("--mean-free-path-nm is for the parallel and finite_parallel models")
+    if a.cross_section and a.model != "finite_parallel":
+        raise ValueError("--cross-section is for the finite_parallel model")
     if a.model == "hln":
         model = fits.HLN(g_s=g_s, alpha=a.alpha, b_tr=b_tr)
     elif a.model == "hln_so":
@@ -130,7 +145,9 @@ def run(a) -> int:
     elif a.model == "parallel":
         if a.thickness_nm is None:
             raise ValueError("the parallel model needs --thickness-nm")
-        model = fits.ParallelField(g_s=g_s, thickness=a.thickness_nm * nm, alpha=a.alpha)
+        model = fits.ParallelField(
+            g_s=g_s, thickness=a.thickness_nm * nm, alpha=a.alpha, mean_free_path=mfp
+        )
     else:
         if width is None or length is None:
             raise ValueError(f"the {a.model} model needs --width-nm and --length-nm")
@@ -140,7 +157,13 @@ def run(a) -> int:
             if a.thickness_nm is None:
                 raise ValueError("the finite_parallel model needs --thickness-nm")
             model = fits.FiniteFilmParallel(
-                g_s=g_s, width=width, length=length, thickness=a.thickness_nm * nm, alpha=a.alpha
+                g_s=g_s,
+                width=width,
+                length=length,
+                thickness=a.thickness_nm * nm,
+                alpha=a.alpha,
+                mean_free_path=mfp,
+                cross_section=a.cross_section,
             )
         else:
             model = fits.MODELS[a.model](g_s=g_s, width=width, length=length)

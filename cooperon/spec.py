@@ -78,6 +78,7 @@ SCHEMA = {
         "alpha": (NUMBER, None),
         "window_mT": (NUMBER, None),
         "transport_field": (bool, True),
+        "in_plane_corrections": (bool, True),
     },
     "output": {"figures": (bool, True)},
 }

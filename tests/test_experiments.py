@@ -177,6 +177,16 @@ def test_slab_example_with_the_finite_parallel_model_and_fit_command(tmp_path):
         assert fit.returncode == 0, fit.stdout + fit.stderr
         r = json.loads(js.read_text())
         assert r["n_points"] == n_par > 3  # every in-plane field, not the one b_perp point
+    # the spec's fit applied both in-plane corrections (default); on the command line they are
+    # options (their physics is pinned in test_fits and test_finite_film)
+    js = tmp_path / "corrected.json"
+    fit = cooperon("fit", str(out / "sweep.nc"), "--model", "finite_parallel", "--alpha", "1",
+                   "--thickness-nm", str(d_nm), "--mean-free-path-nm", str(0.3 * d_nm),
+                   "--cross-section", "--json", str(js))  # fmt: skip
+    assert fit.returncode == 0, fit.stdout + fit.stderr
+    assert json.loads(js.read_text())["n_points"] == n_par
+    bad = cooperon("fit", str(out / "sweep.nc"), "--model", "hln", "--cross-section")
+    assert bad.returncode != 0 and "--cross-section is for the finite_parallel" in bad.stderr
 
 
 def test_spec_interlayer_builds_a_layered_slab():

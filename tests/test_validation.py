@@ -669,7 +669,10 @@ def test_parallel_field_dirty_slab(dis=6.0, seeds=50):
     the 2D film loop validates. Checks (fixed before the 2nd and 3rd tau_phi
     were run; the first gave 1.01): mean l_phi(in-plane) / l_a = 1 +- 0.2,
     and B* against l_a with log-log slope -1 +- 0.2. Information: the
-    perpendicular finite-device fit against l_a.
+    perpendicular finite-device fit against l_a. Since stop 22 the in-plane
+    fits use the corrected model (`_in_plane_model`, l/d = 0.17: flux
+    cancellation 0.947); not rerun then. Prediction from the uniform mass's
+    fits: 1.44, 1.34, 1.10 l_a (the l_a check fails), slope ~ -0.53.
     """
     _in_plane_against_la("parallel_dirty", W_SLAB, dis, seeds)
 
@@ -684,8 +687,12 @@ def test_parallel_field_long_slab(length=192, seeds=50):
     1.02 l_a: the contacts, not the law, cut the longest loops. Checks,
     fixed before this run (same targets as the dirty slab): mean
     l_phi(in-plane) / l_a = 1 +- 0.2, and B* = sqrt(3) hbar / (e d l_phi)
-    against l_a with log-log slope -1 +- 0.2. Information: the
-    perpendicular fit against l_a (1.35 l_a at L = 96). Measured (l_a =
+    against l_a with log-log slope -1 +- 0.2. Added in stop 22, with the
+    corrected in-plane model (`_in_plane_model`): in-plane / perpendicular
+    fit = 1 +- 0.2 (predicted 0.99, 0.98, 1.00 from the uniform mass's
+    fits; measured 0.943 at the shortest tau_phi, the one rerun, where the
+    l_a check's value became 1.25 l_a). Information: the
+    perpendicular fit against l_a (1.35 l_a at L = 96). Measured with the uniform mass (l_a =
     17.1, 21.9, 28.8 a): in-plane 1.09, 1.12, 1.17 l_a, slope -1.12 +- 0.04;
     perpendicular 1.32-1.34 l_a. First (information, `_contact_share`): a
     384-long slab at two tau_phi, which shows the in-plane excess is not
@@ -918,9 +925,10 @@ def _alpha_free(common, b_tr, thick, perp, par, l_a, qm=None):
                                (qm(par.b, l_phi=l_phi, alpha=alpha) - par.dy) / par.sigma])  # fmt: skip
 
     j = optimize.least_squares(residuals, [0.0, 1.0])
-    err = np.sqrt(np.diag(np.linalg.inv(j.jac.T @ j.jac)))
+    # pinv: with l_phi >> L the curves stop depending on l_phi (a singular Jacobian)
+    err = np.sqrt(np.abs(np.diag(np.linalg.pinv(j.jac.T @ j.jac))))
     chi2 = 2 * j.cost / (len(j.fun) - 2)
-    if err[0] < 1:  # the log of l_phi is constrained
+    if 0 < err[0] < 1 and j.x[0] < math.log(100):  # the log of l_phi is constrained
         joint = f"{math.exp(j.x[0]):.2f} +- {math.exp(j.x[0]) * err[0]:.2f} l_a"
     else:  # no shared (l_phi, alpha): the fit runs off to l_phi >> L, where the contacts set the curves
         joint = f"l_phi unbounded ({math.exp(j.x[0]):.3g} l_a)"
