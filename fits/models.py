@@ -403,6 +403,17 @@ class HLNSpinOrbit(HLN):
         return {"b_phi": p, "b_so": s}
 
 
+def _flux_cancellation(mean_free_path, thickness):
+    """The in-plane mass's reduction for a film of thickness d [m] (1: dirty limit, l = None)."""
+    if mean_free_path is None:
+        return 1.0
+    if not mean_free_path > 0:
+        raise ValueError(
+            f"mean_free_path must be > 0 m (or None for the dirty limit), got {mean_free_path}"
+        )
+    return float(ls.flux_cancellation(mean_free_path / thickness, dim=3))
+
+
 class ParallelField(Model):
     """Thin film in a parallel field: B* [T] and alpha; l_phi = sqrt(3) hbar/(e d B*).
 
@@ -442,17 +453,9 @@ class ParallelField(Model):
     ):
         if not thickness > 0:
             raise ValueError(f"film thickness must be > 0 m, got {thickness}")
-        if mean_free_path is not None and not mean_free_path > 0:
-            raise ValueError(
-                f"mean_free_path must be > 0 m (or None for the dirty limit), got {mean_free_path}"
-            )
         super().__init__(g_s=g_s, fixed=None if alpha is None else {"alpha": alpha})
         self.thickness = thickness
-        self.reduction = (
-            1.0
-            if mean_free_path is None
-            else float(ls.flux_cancellation(mean_free_path / thickness, dim=3))
-        )
+        self.reduction = _flux_cancellation(mean_free_path, thickness)
 
     def shape(self, b, b_star, alpha):
         return ls.parallel_field(b, b_star, alpha, g_s=self.g_s)
@@ -659,20 +662,12 @@ class FiniteFilmParallel(FiniteFilm):
 
         if not thickness > 0:
             raise ValueError(f"film thickness must be > 0 m, got {thickness}")
-        if mean_free_path is not None and not mean_free_path > 0:
-            raise ValueError(
-                f"mean_free_path must be > 0 m (or None for the dirty limit), got {mean_free_path}"
-            )
         super().__init__(g_s=g_s, width=width, length=length, alpha=alpha,
                          extension=extension, max_nodes=max_nodes)  # fmt: skip
         self.thickness = float(thickness)
         self.mean_free_path = mean_free_path
         #: the field's mass over the dirty limit's (flux cancellation; 1 without l)
-        self.reduction = (
-            1.0
-            if mean_free_path is None
-            else float(ls.flux_cancellation(mean_free_path / thickness, dim=3))
-        )
+        self.reduction = _flux_cancellation(mean_free_path, thickness)
         self.strip = (
             CooperonSpectrum(thickness, length, extension=extension, max_nodes=max_nodes)
             if cross_section
