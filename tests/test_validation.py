@@ -690,8 +690,9 @@ def test_parallel_field_long_slab(length=192, seeds=50):
     against l_a with log-log slope -1 +- 0.2. Added in stop 22, with the
     corrected in-plane model (`_in_plane_model`): in-plane / perpendicular
     fit = 1 +- 0.2 (predicted 0.99, 0.98, 1.00 from the uniform mass's
-    fits; measured 0.943 at the shortest tau_phi, the one rerun, where the
-    l_a check's value became 1.25 l_a). Information: the
+    fits; measured 0.943 and 0.967 at the shortest and longest tau_phi,
+    the ones rerun in stop 22, where the l_a check's values became 1.25
+    and 1.29 l_a). Information: the
     perpendicular fit against l_a (1.35 l_a at L = 96). Measured with the uniform mass (l_a =
     17.1, 21.9, 28.8 a): in-plane 1.09, 1.12, 1.17 l_a, slope -1.12 +- 0.04;
     perpendicular 1.32-1.34 l_a. First (information, `_contact_share`): a
