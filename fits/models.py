@@ -420,11 +420,10 @@ class ParallelField(Model):
     The law behind it, 1/tau_B = D e^2 B^2 d^2 / (3 hbar^2), holds for
     l << d << l_phi. With ``mean_free_path`` the mass is reduced by the flux
     cancellation of a film with specular surfaces (``lineshapes.flux_cancellation``,
-    c = 0.86 at l/d = 0.3), and l_phi = sqrt(3/c) hbar/(e d B*). On
-    simulated lattice slabs with the contacts a few l_phi apart the
-    in-plane response was about half of the law's; see
-    :class:`FiniteFilmParallel` and README, Validation. Measured data are
-    another matter: the law is the standard one for real films.
+    c = 0.86 at l/d = 0.3), and l_phi = sqrt(3/c) hbar/(e d B*). For
+    simulated lattice slabs see :class:`FiniteFilmParallel` and README,
+    Validation. Measured data are another matter: the law is the standard
+    one for real films.
 
     Parameters
     ----------
@@ -618,11 +617,12 @@ class FiniteFilmParallel(FiniteFilm):
       the current, i.e. by ~10% where the contacts or l_phi are only a few
       d away.
 
-    On lattice slabs with probes and the contacts far (6.7-23 l_phi), the
-    uniform mass gave the probes' decay length within 9-21% while the
-    perpendicular fit gave ~1.33 times it; where the contacts limit the
-    Cooperon (l_phi >~ L/6) the slabs responded about half as much as the
-    uniform mass predicts (README, Validation, with both corrections).
+    On lattice slabs with probes (l/d = 0.3) and the contacts 6.7-11 l_phi
+    apart, the corrected in-plane fit agreed with the perpendicular fit of
+    the same realizations within 3-6% (the uniform mass: 13-18% below it).
+    Where the contacts limit the Cooperon (L = 1.7-2.9 l_phi) it was still
+    0.85-0.61 of the perpendicular fit (the uniform mass: 0.61-0.42)
+    (README, Validation).
 
     Parameters
     ----------
