@@ -164,10 +164,10 @@ def regime(
         sweep leaves the weak-localization regime.
     b_par_max : float, optional
         Largest in-plane field of a planned sweep [T] (slabs): warnings when
-        the in-plane response is not validated (lattice slabs gave 0.35-0.6
-        of the thin-film law 1/tau_B = D e^2 B^2 d^2 / (3 hbar^2) where the
-        contacts limit the Cooperon, and l_phi 9-21% above the probes' with
-        the contacts 6.7-23 l_phi apart; README, Validation), with the reason
+        the in-plane response is not validated (with the corrected in-plane
+        model, lattice slabs matched the perpendicular l_phi within 3-6% with
+        the contacts 6.7-11 l_phi apart, and fell to 0.85-0.61 of it where
+        the contacts limit the Cooperon; README, Validation), with the reason
         when l is not << d, and when the magnetic length falls below d.
     dephasing : {"absorbing", "probes"}, optional
         Dephasing model of a planned perpendicular sweep: on a slab, a warning
@@ -250,13 +250,13 @@ def regime(
         warnings.append(
             f"in-plane field sweep on a slab (d = a sqrt(N_z^2 - 1) = {d_slab:.3g} a, "
             f"l/d = {ell / d_slab:.2g}): its in-plane response is not validated where the "
-            "contacts limit the Cooperon. Lattice slabs without dephasing gave 0.35-0.6 of "
-            "the thin-film law's dephasing 1/tau_B = D e^2 B^2 d^2 / (3 hbar^2), a 4-layer "
-            "stack of weakly coupled layers too (README, Validation; cause not found), and an "
-            "in-plane fit can return l_phi short by a factor up to ~1.7 for L < ~6 l_phi; "
-            "with probes and L = 6.7-23 l_phi (48 x 192 x 8 and 48 x 384 x 8 slabs, l/d = 0.3) "
-            "the fit followed the probes' l_phi over a factor 4 in tau_phi, 9-21% above it "
-            "(the excess grows with l_phi, not with l_phi / L)"
+            "contacts limit the Cooperon. Fit it with the corrected in-plane model, "
+            "fits.FiniteFilmParallel(mean_free_path=l, cross_section=True): the textbook "
+            "uniform mass misses the flux cancellation of l/d and the Cooperon's structure "
+            "across d. With it, lattice slabs with probes (l/d = 0.3) and the contacts "
+            "6.7-11 l_phi apart gave the perpendicular fit's l_phi within 3-6%; with the "
+            "contacts 1.7-2.9 l_phi apart the in-plane fit was still 0.85-0.61 of the "
+            "perpendicular one (README, Validation; cause not found)"
             + ("; moreover this slab has l/d > 0.1, and the law assumes l << d" if outside else "")
         )
         phi = abs(device.params(b_par=b_par_max)["phi_par"])

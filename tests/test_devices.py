@@ -382,12 +382,16 @@ def test_regime_report_warnings():
 
 def test_in_plane_field_regime_warnings():
     # 48 x 48 x 8 slab at E = 3 t, box 4.5 t: l = 2.37 a, d = a sqrt(63) = 7.94 a (l/d = 0.30),
-    # where the validation measured about half the thin-film law's in-plane dephasing.
+    # where the validation needed the corrected in-plane model (flux cancellation, cross-section).
     slab = film(48, 48, 8)
     phi = 0.0035  # h/e per x-z plaquette: magnetic length 1/sqrt(2 pi phi) = 6.7 a < d
     rep = slab.regime(3.0, 4.5, b_par_max=slab.units.tesla(phi))
     assert rep.thickness_d == pytest.approx(np.sqrt(63), rel=1e-12)
     assert any("l/d = 0.3)" in w and "not validated" in w and "l << d" in w for w in rep.warnings)
+    # and it names the model to fit with
+    assert any(
+        "FiniteFilmParallel(mean_free_path=l, cross_section=True)" in w for w in rep.warnings
+    )
     assert any("magnetic length 6.74 a is below the thickness" in w for w in rep.warnings)
     assert "(l/d = 0.299)" in str(rep)
     weak = slab.regime(3.0, 4.5, b_par_max=slab.units.tesla(phi / 4))  # l_m = 13.5 a > d
