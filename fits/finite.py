@@ -191,6 +191,16 @@ def finite_film(b, l_phi, alpha=1.0, *, spectrum: CooperonSpectrum, g_s, b_tr=No
             t -= spectrum.trace(field, m_tr)
         return pref * t
 
+    return _even_curve(dg, b)
+
+
+def _even_curve(dg, b):
+    """dg(|B|) - dg(0) at the fields b, with one eigenproblem per distinct |B|.
+
+    Beyond ``MAX_FIELDS`` distinct |B| (a measured trace, a plot) the curve is
+    computed on that many fields up to max |B| and interpolated (cubic
+    spline, zero slope at B = 0).
+    """
     g0 = dg(0.0)
     mag = np.abs(b.ravel())
     fields = np.unique(mag)
@@ -263,7 +273,8 @@ def finite_film_cross_section(
     so that the low-field mass is reduced by it (flux cancellation; 1 in
     the dirty limit). The field is also scaled by (1 - 1/n_z^2)^(-1/2) for
     the strip's n_z grid cells across d, whose <z^2> is short of d^2/12 by
-    that factor.
+    that factor. More than ``MAX_FIELDS`` distinct |B| are interpolated, as
+    in :func:`finite_film`.
     """
     if not width > 0:
         raise ValueError(f"film width must be > 0 m, got {width}")
@@ -275,13 +286,10 @@ def finite_film_cross_section(
     # the strip's cell-centred grid has <z^2> = d^2/12 (1 - 1/n_z^2): restore d^2/12
     scale = math.sqrt(reduction / (1 - 1 / strip.ny**2))
 
-    def trace(field):
-        lam = strip.eigenvalues(scale * field)
-        return float(np.sum(1.0 / (lam[:, None] + k2[None, :] + m_phi)))
-
-    mag = np.abs(b.ravel())
-    fields = np.unique(mag)
-    t0 = trace(0.0)
-    values = {x: trace(x) - t0 for x in fields}
     pref = -2 * g_s * alpha / strip.diffusive_length**2
-    return (pref * np.array([values[x] for x in mag])).reshape(b.shape)
+
+    def dg(field):
+        lam = strip.eigenvalues(scale * field)
+        return pref * float(np.sum(1.0 / (lam[:, None] + k2[None, :] + m_phi)))
+
+    return _even_curve(dg, b)

@@ -216,6 +216,12 @@ def test_cross_section_model_keywords_and_errors():
     ratio = xs([0.2], l_phi=60e-9, alpha=1.0) / plain([0.2], l_phi=60e-9, alpha=1.0)
     assert 0.8 < ratio[0] < 0.99
     _round_trip(xs, np.linspace(0, 3.0, 13), 80e-9, seed=5)
+    # a plot's dense trace costs MAX_FIELDS eigenproblems, and follows the exact curve
+    dense = np.linspace(-3.0, 3.0, 401)
+    exact = xs(np.array([0.3, 1.7]), l_phi=60e-9, alpha=1.0)
+    curve = xs(dense, l_phi=60e-9, alpha=1.0)
+    assert len(xs.strip._cache) <= 2 * fits.finite.MAX_FIELDS + 20
+    np.testing.assert_allclose(np.interp([0.3, 1.7], dense, curve), exact, rtol=2e-3)
     with pytest.raises(ValueError, match="mean_free_path must be > 0"):
         fits.FiniteFilmParallel(g_s=1, width=w, length=length, thickness=d, mean_free_path=-1e-9)
     with pytest.raises(ValueError, match="mean_free_path must be > 0"):
