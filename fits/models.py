@@ -595,6 +595,12 @@ class FiniteFilm(Model):
         return _from_l_phi(values["l_phi"], stderr.get("l_phi", 0.0), diffusion)
 
 
+#: L / l_phi below which an in-plane finite-device fit is flagged: on the lattice
+#: slabs it agreed with the perpendicular fit within 3-6% at L = 5.2-9 l_phi(fit)
+#: and fell to 0.85-0.61 of it at L = 2.4-1.8 l_phi(fit) (README, Validation)
+CONTACT_LIMITED_IN_PLANE = 5.0
+
+
 class FiniteFilmParallel(FiniteFilm):
     """A finite W x L film of thickness d in an in-plane field (``fits.finite``).
 
@@ -619,10 +625,12 @@ class FiniteFilmParallel(FiniteFilm):
 
     On lattice slabs with probes (l/d = 0.3) and the contacts 6.7-11 l_phi
     apart, the corrected in-plane fit agreed with the perpendicular fit of
-    the same realizations within 3-6% (the uniform mass: 13-18% below it).
+    the same realizations within 3-6% at three tau_phi over a factor 4 (the
+    uniform mass: 13-18% below it).
     Where the contacts limit the Cooperon (L = 1.7-2.9 l_phi) it was still
     0.85-0.61 of the perpendicular fit (the uniform mass: 0.61-0.42)
-    (README, Validation).
+    (README, Validation). A fit whose l_phi exceeds L / 5
+    (``CONTACT_LIMITED_IN_PLANE``) carries an "uncertain" warning saying so.
 
     Parameters
     ----------
@@ -685,6 +693,20 @@ class FiniteFilmParallel(FiniteFilm):
 
     def validity_bmax(self):
         return None
+
+    def _diagnose(self, b, y, sol, lo, hi, values, res, weighted, red, dof):
+        out = super()._diagnose(b, y, sol, lo, hi, values, res, weighted, red, dof)
+        l_phi = values.get("l_phi", self.fixed.get("l_phi"))
+        if l_phi and self.length < CONTACT_LIMITED_IN_PLANE * l_phi:
+            out.append(
+                f"uncertain: the contacts are only {self.length / l_phi:.2g} l_phi apart "
+                f"(L = {self.length * 1e9:.4g} nm, l_phi = {l_phi * 1e9:.4g} nm; validated for "
+                f"L >= {CONTACT_LIMITED_IN_PLANE:g} l_phi). Where the contacts limit the "
+                "Cooperon, in-plane fits of lattice slabs came out 0.61-0.85 of the "
+                "perpendicular fit of the same samples (README, Validation; cause not "
+                "found): cross-check with a perpendicular sweep, or use a longer sample"
+            )
+        return out
 
     def scale_field(self, values):
         # B* = sqrt(3) hbar / (e d l_phi sqrt(c)): the in-plane field with l_B|| = l_phi

@@ -237,3 +237,19 @@ def test_parallel_field_sheet_law_with_flux_cancellation():
     c = ls.flux_cancellation(0.5, dim=3)
     out = m.derived({"b_star": 0.1, "alpha": 1.0}, {"b_star": 0.0}, None)
     assert out["l_phi_nm"][0] == pytest.approx(np.sqrt(3 / c) * ls.HBAR_OVER_E / (d * 0.1) * 1e9)
+
+
+def test_in_plane_fit_flags_contact_limited_samples():
+    """L < 5 l_phi: the regime where the in-plane fit was measured low on lattice slabs."""
+    w, length, d = 250e-9, 250e-9, 12e-9
+    m = fits.FiniteFilmParallel(g_s=1, width=w, length=length, thickness=d, max_nodes=400,
+                                alpha=1.0)  # fmt: skip
+    b = np.linspace(0, 4.0, 13)
+    for l_phi, apart in ((100e-9, "2.5"), (40e-9, None)):  # L = 2.5 and 6.25 l_phi
+        r = m.fit(b, m(b, l_phi=l_phi), sigma=1e-3)
+        assert r.values["l_phi"] == pytest.approx(l_phi, rel=1e-3)
+        hits = [x for x in r.warnings if "contacts are only" in x]
+        if apart is None:
+            assert hits == [], r.warnings
+        else:
+            assert len(hits) == 1 and f"{apart} l_phi apart" in hits[0], r.warnings
