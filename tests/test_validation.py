@@ -23,28 +23,24 @@ pytestmark = pytest.mark.slow
 OUT = Path(__file__).resolve().parent.parent / "out" / "validation"
 
 
-def report(name, value, error, target, ok, extra=""):
-    line = (
-        f"VALIDATION {name}: measured {value:.4g} +- {error:.2g}, target {target}, "
-        f"{'PASS' if ok else 'FAIL'} {extra}"
-    )
+def _emit(line):
+    """Print a summary line and append it to out/validation/summary.txt."""
     print("\n" + line)
     OUT.mkdir(parents=True, exist_ok=True)
     with open(OUT / "summary.txt", "a") as fh:
         fh.write(line + "\n")
+
+
+def report(name, value, error, target, ok, extra=""):
+    _emit(f"VALIDATION {name}: measured {value:.4g} +- {error:.2g}, target {target}, "
+          f"{'PASS' if ok else 'FAIL'} {extra}")  # fmt: skip
     return ok
 
 
 def info(name, value, error, reference, why):
     """An information line: a measured value printed with its reference, not a check."""
-    line = (
-        f"VALIDATION-INFO {name}: measured {value:.4g} +- {error:.2g}, reference {reference} "
-        f"(information: {why})"
-    )
-    print("\n" + line)
-    OUT.mkdir(parents=True, exist_ok=True)
-    with open(OUT / "summary.txt", "a") as fh:
-        fh.write(line + "\n")
+    _emit(f"VALIDATION-INFO {name}: measured {value:.4g} +- {error:.2g}, reference {reference} "
+          f"(information: {why})")  # fmt: skip
 
 
 def sweep(dev, **kw):
