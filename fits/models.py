@@ -623,11 +623,11 @@ class FiniteFilmParallel(FiniteFilm):
       the current, i.e. by ~10% where the contacts or l_phi are only a few
       d away.
 
-    On lattice slabs with probes (l/d = 0.3) and the contacts 6.7-11 l_phi
-    apart, the corrected in-plane fit agreed with the perpendicular fit of
+    On lattice slabs with probes (l/d = 0.3) and the contacts 5.2-9 fitted
+    l_phi apart (6.7-11 decay lengths of the probes), the corrected in-plane fit agreed with the perpendicular fit of
     the same realizations within 3-6% at three tau_phi over a factor 4 (the
     uniform mass: 13-18% below it).
-    Where the contacts limit the Cooperon (L = 1.7-2.9 l_phi) it was still
+    Where the contacts limit the Cooperon (L = 1.8-2.4 fitted l_phi) it was still
     0.85-0.61 of the perpendicular fit (the uniform mass: 0.61-0.42)
     (README, Validation). A fit whose l_phi exceeds L / 5
     (``CONTACT_LIMITED_IN_PLANE``) carries an "uncertain" warning saying so.

@@ -923,8 +923,9 @@ def _in_plane_against_la(name, length, dis, seeds, checks=False):
          "-1 (B* against the perpendicular fit's l_phi)", "the short slab's old check's form")  # fmt: skip
     if not checks:
         info(f"{name}_lphi_ratio", mean, mean_err, "1 (same l_phi)",
-             f"per tau_phi {np.round(r, 3).tolist()}; {why}")  # fmt: skip
-        info(f"{name}_bstar_slope", coef[0], math.sqrt(cov[0, 0]), "-1 (B* against l_a)", why)
+             "; ".join(x for x in (f"per tau_phi {np.round(r, 3).tolist()}", why) if x))  # fmt: skip
+        info(f"{name}_bstar_slope", coef[0], math.sqrt(cov[0, 0]), "-1 (B* against l_a)",
+             why or "not a check here")  # fmt: skip
         return
     ok_ratio = report(f"{name}_lphi_ratio", mean, mean_err,
                       "l_phi(in-plane fit) / l_phi(perpendicular fit) = 1 +- 0.2",
