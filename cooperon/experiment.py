@@ -4,12 +4,15 @@ Output layout of ``cooperon run SPEC --out DIR``:
 
     DIR/sweep.nc       the dataset (transport.sweep; resumable checkpoints in
                        DIR/sweep.nc.partial/ while it runs)
-    DIR/fit.json       the fit (keys of ``cooperon fit``), plus the input
-                       tau_phi_ps_input when the spec sets one
+    DIR/fit.json       the fit (keys of ``cooperon fit``), the input tau_phi
+                       (tau_phi_ps_input) when the spec sets one, the regime
+                       warnings, and "ok"
     DIR/report.txt     device, regime report, fit report, input vs fitted
-    DIR/wl_peak.png    magnetoconductance with the fit and residuals
+    DIR/wl_peak.png    magnetoconductance with the fit and residuals (both signs)
     DIR/traces.png     G(B) of single realizations and the ensemble mean
     DIR/device.png     the device (Kwant plot)
+
+A run holds a lock on DIR: a second run into the same folder is refused.
 """
 
 from __future__ import annotations
@@ -20,11 +23,12 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from scipy import constants as sc
 
 import devices
 import fits
 import transport
+from cooperon.constants import HBAR_OVER_E
+from fits.result import json_safe
 
 __all__ = ["build_device", "regime_report", "run"]
 
@@ -32,33 +36,19 @@ __all__ = ["build_device", "regime_report", "run"]
 def build_device(spec: dict) -> devices.Device:
     """The device of a spec (sizes in nm; lattice units when no lattice constant is given)."""
     d = spec["device"]
-    a = d["lattice_constant_nm"]
-    if a is None:
-        units = devices.Units.lattice()
-    elif d["mass"] is not None:
-        units = devices.Units.from_mass(a, d["mass"])
-    elif d["hopping_meV"] is not None:
-        units = devices.Units(a, d["hopping_meV"])
-    else:
-        raise ValueError("device.lattice_constant_nm needs device.hopping_meV or device.mass")
-    if d["shape"] == "ring":
-        if d["interlayer"] != 1.0:
-            raise ValueError("device.interlayer applies to slabs (film or wire), not to a ring")
-        return devices.ring(
-            d["r_in_nm"],
-            d["r_out_nm"],
-            lead_width=d["lead_width_nm"],
-            units=units,
-            field_in_leads=d["field_in_leads"],
-        )
-    builder = devices.film if d["shape"] == "film" else devices.wire
-    return builder(
-        d["width_nm"],
-        d["length_nm"],
-        d["thickness"],
-        units=units,
-        field_in_leads=d["field_in_leads"],
+    return devices.build(
+        d["shape"],
+        width_nm=d["width_nm"],
+        length_nm=d["length_nm"],
+        thickness=d["thickness"],
         interlayer=d["interlayer"],
+        r_in_nm=d["r_in_nm"],
+        r_out_nm=d["r_out_nm"],
+        lead_width_nm=d["lead_width_nm"],
+        lattice_constant_nm=d["lattice_constant_nm"],
+        hopping_meV=d["hopping_meV"],
+        mass=d["mass"],
+        field_in_leads=d["field_in_leads"],
     )
 
 
@@ -76,11 +66,14 @@ def _fields(spec, name):
 
 
 def regime_report(spec, dev=None):
+    """The regime report of a spec's device at its first energy, with its sweep's warnings."""
     dev = dev or build_device(spec)
-    b_perp = _fields(spec, "b_perp")
-    b_max = None if b_perp is None else max(abs(b) for b in b_perp)
+    b_perp, b_par = _fields(spec, "b_perp"), _fields(spec, "b_par")
+    b_max = None if b_perp is None else max(abs(b) for b in b_perp) or None
+    b_par_max = None if b_par is None else max(abs(b) for b in b_par) or None
     deph = {k: v for k, v in _dephasing_kwargs(spec).items() if k != "probe_density"}
-    return dev.regime(energies(spec, dev)[0], spec["disorder"]["box_meV"], b_max=b_max, **deph)
+    return dev.regime(energies(spec, dev)[0], spec["disorder"]["box_meV"], b_max=b_max,
+                      b_par_max=b_par_max, **deph)  # fmt: skip
 
 
 def _dephasing_kwargs(spec):
@@ -103,9 +96,20 @@ def _execution(spec):
 
 
 def run(spec: dict, out, *, progress: bool | None = None, log=print) -> dict:
-    """Run a virtual experiment; returns the fit summary (``fit.json``)."""
+    """Run a virtual experiment; returns the summary written to ``fit.json``.
+
+    ``summary["ok"]`` is False when the fit is flagged not ok, when the
+    regime report finds the sample outside the regime the analysis assumes
+    (a blocking warning: localized, ballistic, field range), or when the fit
+    failed (``summary["error"]`` says why; the data and figures are kept).
+    """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    with transport.lock(out / "run"):
+        return _run(spec, out, progress, log)
+
+
+def _run(spec, out, progress, log):
     dev = build_device(spec)
     rep = regime_report(spec, dev)
     sw = spec["sweep"]
@@ -113,32 +117,38 @@ def run(spec: dict, out, *, progress: bool | None = None, log=print) -> dict:
     progress = spec["execution"]["progress"] if progress is None else progress
     log(f"cooperon run: {spec.get('title') or dev.kind}")
     log(dev.describe())
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", transport.RegimeWarning)
-        ds = transport.sweep(
-            dev,
-            b_perp=_fields(spec, "b_perp"),
-            b_par=_fields(spec, "b_par"),
-            energies=energies(spec, dev),
-            seeds=seeds,
-            disorder=spec["disorder"]["box_meV"],
-            path=out / "sweep.nc",
-            progress=progress,
-            **_dephasing_kwargs(spec),
-            **_execution(spec),
-        )
-    regime_warnings = [str(w.message).split("\n")[0] for w in caught]
-    for w in regime_warnings:
-        log(f"WARNING: {w}")
-    log(f"sweep: {out / 'sweep.nc'} ({ds.attrs['elapsed_s']:.1f} s, {ds.attrs['executor']})")
-    summary = {}
+    for w in rep.warnings:
+        log(f"WARNING ({type(w).__name__}): {w}")
+    from .spec import is_orientation
+
+    def one_sweep(name, b_perp, b_par):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", transport.RegimeWarning)  # reported above, once
+            ds = transport.sweep(dev, b_perp=b_perp, b_par=b_par, energies=energies(spec, dev),
+                                 seeds=seeds, disorder=spec["disorder"]["box_meV"],
+                                 path=out / name, progress=progress, log=log,
+                                 **_dephasing_kwargs(spec), **_execution(spec))  # fmt: skip
+        log(f"sweep: {out / name} ({ds.attrs['elapsed_s']:.1f} s, {ds.attrs['executor']})")
+        return ds
+
+    if is_orientation(spec):
+        return _orientation(spec, dev, rep, out, one_sweep, log)
+    ds = one_sweep("sweep.nc", _fields(spec, "b_perp"), _fields(spec, "b_par"))
+    summary: dict = {}
     lines = [dev.describe(), str(rep), ""]
-    try:
-        result = _fit(spec, dev, ds, rep)
-    except ValueError as exc:  # the data are kept; the report says why the fit failed
-        result = None
-        summary["error"] = f"fit failed: {exc}"
-        lines.append(summary["error"])
+    result = None
+    if spec["fit"]["model"] == "none":
+        lines.append("no fit (fit.model = 'none')")
+    elif spec["fit"]["model"] == "ab":
+        ab_result = _ab(dev, ds)
+        summary = {"analysis": "ab", **ab_result.to_dict()}
+        lines.append(ab_result.report())
+    else:
+        try:
+            result = _fit(spec, dev, ds, rep)
+        except ValueError as exc:  # the data are kept; the report says why the fit failed
+            summary["error"] = f"fit failed: {exc}"
+            lines.append(summary["error"])
     if result is not None:
         summary = result.to_dict()
         lines.append(result.report())
@@ -146,20 +156,32 @@ def run(spec: dict, out, *, progress: bool | None = None, log=print) -> dict:
     if tau_in is not None:
         summary["tau_phi_ps_input"] = tau_in
         summary["dephasing_model"] = spec["dephasing"]["model"]
-        if "tau_phi_ps" in summary:
+        if summary.get("tau_phi_ps") is not None:
             lines.append(
                 f"  input tau_phi = {tau_in:.4g} ps; fitted {summary['tau_phi_ps']:.4g} "
                 f"+- {summary['tau_phi_ps_stderr']:.2g} ps "
                 f"(ratio {summary['tau_phi_ps'] / tau_in:.3g})"
             )
+    checks = _checks(spec, dev, summary)
+    if checks:
+        summary["checks"] = checks
+        lines += [f"  check {c['name']}: {c['measured']:.4g} against {c['target']}: "
+                  f"{'PASS' if c['pass'] else 'FAIL'}" for c in checks]  # fmt: skip
     summary["diffusion_m2s"] = ds.attrs.get("diffusion_m2s")
     summary["diffusion_source"] = ds.attrs.get("diffusion_source")
-    summary["regime_warnings"] = regime_warnings + list(rep.warnings)
+    summary["regime_warnings"] = [
+        {"kind": type(w).__name__, "message": str(w), "blocking": w.blocking} for w in rep.warnings
+    ]
+    fit_ok = result.ok if result is not None else spec["fit"]["model"] in ("none", "ab")
+    checks_ok = all(c["pass"] for c in checks)
+    summary["ok"] = bool(fit_ok and checks_ok and not rep.blocking and "error" not in summary)
     summary["sweep"] = str(out / "sweep.nc")
-    (out / "fit.json").write_text(json.dumps(summary, indent=2, default=_json) + "\n")
+    if rep.blocking:
+        lines.append(
+            "not ok: the regime report finds the sample outside the regime of the analysis"
+        )
+    (out / "fit.json").write_text(json.dumps(json_safe(summary), indent=2, allow_nan=False) + "\n")
     (out / "report.txt").write_text("\n".join(lines) + "\n")
-    if result is None and "error" not in summary:
-        lines.append("no fit (fit.model = 'none')")
     log("\n".join(lines[2:]))
     if spec["output"]["figures"]:
         figs = _figures(dev, ds, result, out)
@@ -168,70 +190,142 @@ def run(spec: dict, out, *, progress: bool | None = None, log=print) -> dict:
     return summary
 
 
-def _json(x):
-    if isinstance(x, (np.floating, np.integer)):
-        return x.item()
-    raise TypeError(f"not JSON serializable: {type(x)}")
+def _orientation(spec, dev, rep, out, one_sweep, log):
+    """Perpendicular and in-plane sweeps of the same realizations; l_phi from each, and their ratio."""
+    ds_perp = one_sweep("sweep_perp.nc", _fields(spec, "b_perp"), None)
+    ds_par = one_sweep("sweep_par.nc", None, _fields(spec, "b_par"))
+    lines = [dev.describe(), str(rep), ""]
+    summary: dict = {"analysis": "orientation"}
+    results = {}
+    for key, ds, model in (("perpendicular", ds_perp, spec["fit"]["model"]),
+                           ("in_plane", ds_par, spec["fit"]["model_in_plane"])):  # fmt: skip
+        try:
+            results[key] = _fit(spec, dev, ds, rep, model=model)
+            summary[key] = results[key].to_dict()
+            lines.append(f"{key.replace('_', '-')} sweep: " + results[key].report())
+        except ValueError as exc:
+            summary["error"] = f"{key} fit failed: {exc}"
+            lines.append(summary["error"])
+    checks = []
+    if len(results) == 2:
+        lp, le = results["perpendicular"].derived["l_phi_nm"]
+        ip, ie = results["in_plane"].derived["l_phi_nm"]
+        ratio = ip / lp
+        err = ratio * math.hypot(le / lp, ie / ip)
+        summary["l_phi_ratio"], summary["l_phi_ratio_stderr"] = ratio, err
+        lines.append(f"  l_phi in-plane / perpendicular = {ratio:.3g} +- {err:.2g}")
+        rtol = spec["check"]["in_plane_ratio_rtol"]
+        if rtol is not None:
+            ok = abs(ratio - 1) <= rtol + 2 * err
+            checks.append(dict(name="in_plane_ratio", measured=ratio, error=err,
+                               target=f"1 within {100 * rtol:g}% (+ 2 standard errors)",
+                               input=1.0, rtol=rtol, **{"pass": bool(ok)}))  # fmt: skip
+            lines.append(f"  check in_plane_ratio: {ratio:.4g} against 1 within {100 * rtol:g}% "
+                         f"(+ 2 standard errors): {'PASS' if ok else 'FAIL'}")  # fmt: skip
+    summary["checks"] = checks
+    summary["regime_warnings"] = [
+        {"kind": type(w).__name__, "message": str(w), "blocking": w.blocking} for w in rep.warnings
+    ]
+    summary["ok"] = bool(len(results) == 2 and all(r.ok for r in results.values())
+                         and all(c["pass"] for c in checks) and not rep.blocking)  # fmt: skip
+    summary["sweeps"] = [str(out / "sweep_perp.nc"), str(out / "sweep_par.nc")]
+    (out / "fit.json").write_text(json.dumps(json_safe(summary), indent=2, allow_nan=False) + "\n")
+    (out / "report.txt").write_text("\n".join(lines) + "\n")
+    log("\n".join(lines[2:]))
+    if spec["output"]["figures"]:
+        figs = []
+        for key, ds, name in (("perpendicular", ds_perp, "wl_peak.png"),
+                              ("in_plane", ds_par, "in_plane.png")):  # fmt: skip
+            if key in results:
+                axis = "b_perp" if key == "perpendicular" else "b_par"
+                _wl_figure(ds, results[key], axis, out / name)
+                figs.append(out / name)
+        figs.append(device_picture(dev, out / "device.png"))
+        log("figures: " + ", ".join(str(f) for f in figs))
+    log(f"wrote {out / 'fit.json'} and {out / 'report.txt'}")
+    return summary
 
 
-def _fit(spec, dev, ds, rep):
+def _fit(spec, dev, ds, rep, model=None):
     f = spec["fit"]
-    if f["model"] == "none":
-        return None
+    info = fits.MODELS[model or f["model"]]
     g, u = dev.geometry, dev.units
     a_m = u.a_m
     diffusion = ds.attrs.get("diffusion_m2s")
     window = None if f["window_mT"] is None else 1e-3 * f["window_mT"]
     ell = rep.mean_free_path * a_m
-    b_tr = sc.hbar / (2 * sc.e * ell**2) if math.isfinite(ell) else None
-    if f["model"] in ("hln", "hln_so"):
-        data = fits.from_dataset(ds, quantity="sheet")
-        if f["model"] == "hln":
-            model = fits.HLN(
-                g_s=f["g_s"], alpha=f["alpha"], b_tr=b_tr if f["transport_field"] else None
-            )
-        else:
-            model = fits.HLNSpinOrbit(g_s=f["g_s"])
-    elif f["model"] in ("wire", "wire_finite"):
-        data = fits.from_dataset(ds, quantity="total")
-        kw = dict(g_s=f["g_s"], width=g.width * a_m, length=g.length * a_m)
-        model = fits.Wire(**kw, ell=ell) if f["model"] == "wire" else fits.WireFinite(**kw)
-    elif f["model"] == "finite_film":
-        data = fits.from_dataset(ds, quantity="total")
-        model = fits.FiniteFilm(
-            g_s=f["g_s"],
-            width=g.width * a_m,
-            length=g.length * a_m,
-            alpha=f["alpha"],
-            b_tr=b_tr if f["transport_field"] else None,
-            max_nodes=min(1600, g.width * g.length),  # no finer than the lattice
-        )
-    else:  # parallel field on a slab: d^2 = a^2 (N_z^2 - 1)
-        if g.thickness < 2:
-            raise ValueError("the parallel-field model needs a film of thickness >= 2 layers")
-        d = a_m * math.sqrt(g.thickness**2 - 1)
-        # the device's (Born) l: flux cancellation of l/d (fit.in_plane_corrections)
-        mfp = ell if f["in_plane_corrections"] and math.isfinite(ell) else None
-        if f["model"] == "parallel":
-            data = fits.from_dataset(ds, quantity="sheet", axis="b_par")
-            model = fits.ParallelField(
-                g_s=f["g_s"], thickness=d, alpha=f["alpha"], mean_free_path=mfp
-            )
-        else:  # finite_parallel: the finite device in an in-plane field
-            data = fits.from_dataset(ds, quantity="total", axis="b_par")
-            model = fits.FiniteFilmParallel(
-                g_s=f["g_s"],
-                width=g.width * a_m,
-                length=g.length * a_m,
-                thickness=d,
-                alpha=f["alpha"],
-                max_nodes=min(1600, g.width * g.length),
-                mean_free_path=mfp,
-                cross_section=f["in_plane_corrections"],
-            )
-    return model.fit(
-        data.b, data.dy, data.sigma, window=window, diffusion=diffusion, source="simulation"
+    b_tr = HBAR_OVER_E / (2 * ell**2) if math.isfinite(ell) and f["transport_field"] else None
+    thickness = a_m * math.sqrt(g.thickness**2 - 1) if g.thickness > 1 else None
+    if info.name in ("parallel", "finite_parallel") and thickness is None:
+        raise ValueError(f"the {info.name} model needs a film of thickness >= 2 layers")
+    corrected = f["in_plane_corrections"] and math.isfinite(ell)
+    opts = dict(
+        alpha=f["alpha"],
+        b_tr=b_tr,
+        width=g.width * a_m,
+        length=g.length * a_m,
+        thickness=thickness,
+        ell=ell if math.isfinite(ell) else None,
+        mean_free_path=ell if corrected else None,
+        cross_section=corrected and info.name == "finite_parallel",
+        max_nodes=min(1600, g.width * g.length),  # no finer than the lattice
+        extension=1e-9 * f["contact_extension_nm"],
     )
+    model = fits.build_model(info.name, g_s=f["g_s"],
+                             **{k: v for k, v in opts.items() if k in info.accepts()})  # fmt: skip
+    data = fits.from_dataset(ds, quantity=info.quantity, axis=info.axis)
+    return model.fit(data.b, data.dy, data.sigma, cov=data.cov, window=window,
+                     diffusion=diffusion, source="simulation")  # fmt: skip
+
+
+def _ab(dev, ds):
+    """AB analysis of the realization mean of a ring sweep."""
+    from fits import ab
+
+    g = ds.G.isel(energy=0, b_par=0)
+    if "flux_tube" in g.dims:
+        raise ValueError("fit.model = 'ab' analyses a b_perp sweep, not a flux-tube sweep")
+    traces = g.transpose("realization", "b_perp").values
+    r = 0.5 * (dev.geometry.r_in + dev.geometry.r_out) * dev.units.a_m
+    dephased = bool(json.loads(ds.attrs.get("dephasing", "{}")))
+    res = ab.analyze_ensemble(ds.b_perp.values, traces, radius_guess=r, label="simulation",
+                              source="simulation")  # fmt: skip
+    if not dephased:
+        from dataclasses import replace
+
+        res = replace(res, l_phi_m=None, l_phi_m_stderr=None,
+                      l_phi_note="no dephasing: l_phi exceeds what the ring resolves")  # fmt: skip
+    return res
+
+
+def _checks(spec, dev, summary) -> list[dict]:
+    """The spec's [check] tolerances: |measured - input| <= rtol input + 2 standard errors."""
+    out = []
+    c = spec["check"]
+    if c["tau_phi_rtol"] is not None:
+        tau_in = spec["dephasing"]["tau_phi_ps"]
+        tau, err = summary.get("tau_phi_ps"), summary.get("tau_phi_ps_stderr") or 0.0
+        ok = tau is not None and abs(tau - tau_in) <= c["tau_phi_rtol"] * tau_in + 2 * err
+        out.append(dict(name="tau_phi", measured=math.nan if tau is None else tau, error=err,
+                        target=f"input {tau_in:g} ps within {100 * c['tau_phi_rtol']:g}% "
+                        "(+ 2 standard errors)", input=tau_in, rtol=c["tau_phi_rtol"],
+                        **{"pass": bool(ok)}))  # fmt: skip
+    if c["ab_period_rtol"] is not None:
+        from cooperon.constants import PHI0
+
+        g = dev.geometry
+        r = 0.5 * (g.r_in + g.r_out) * dev.units.a_m
+        expected = 1e3 * PHI0 / (math.pi * r**2)
+        period, err = summary.get("period_mT"), summary.get("period_mT_stderr") or 0.0
+        ok = (
+            period is not None
+            and abs(period - expected) <= c["ab_period_rtol"] * expected + 2 * err
+        )
+        out.append(dict(name="ab_period_mT", measured=period, error=err,
+                        target=f"h/(e pi r_mean^2) = {expected:.4g} mT within "
+                        f"{100 * c['ab_period_rtol']:g}% (+ 2 standard errors)", input=expected,
+                        rtol=c["ab_period_rtol"], **{"pass": bool(ok)}))  # fmt: skip
+    return out
 
 
 def _quiet_kwant_plotter():
@@ -242,26 +336,24 @@ def _quiet_kwant_plotter():
 
 
 def _figures(dev, ds, result, out):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import kwant
-    import matplotlib.pyplot as plt
-
-    _quiet_kwant_plotter()
+    from matplotlib.figure import Figure
 
     paths = []
-    if result is not None:
-        result.plot(out / "wl_peak.png")
-        paths.append(out / "wl_peak.png")
     axis = "b_perp" if ds.sizes["b_perp"] > 1 else "b_par"
+    if result is not None:
+        _wl_figure(ds, result, axis, out / "wl_peak.png")
+        paths.append(out / "wl_peak.png")
     sel = {d: 0 for d in ("energy", "b_par", "b_perp") if d != axis}
     g = ds.G.isel(sel)
+    if "flux_tube" in g.dims:
+        g = g.isel(flux_tube=0)
     b = 1e3 * ds[axis].values
-    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    fig = Figure(figsize=(5.5, 3.8))
+    ax = fig.subplots()
     for r in range(min(5, ds.sizes["realization"])):
         ax.plot(b, g.isel(realization=r), lw=0.8, alpha=0.6)
-    mean, sem = ds.G_mean.isel(sel), ds.G_sem.isel(sel)
+    mean = g.mean("realization")
+    sem = g.std("realization", ddof=1) / math.sqrt(ds.sizes["realization"])
     ax.plot(b, mean, "k-", lw=2, label="ensemble mean")
     if np.all(np.isfinite(sem)):
         ax.fill_between(b, mean - sem, mean + sem, color="k", alpha=0.2)
@@ -270,22 +362,54 @@ def _figures(dev, ds, result, out):
     ax.legend()
     fig.tight_layout()
     fig.savefig(out / "traces.png", dpi=110)
-    plt.close(fig)
     paths.append(out / "traces.png")
-    paths.append(device_picture(dev, out / "device.png", kwant=kwant, plt=plt))
+    paths.append(device_picture(dev, out / "device.png"))
     return paths
 
 
-def device_picture(dev, path, *, kwant=None, plt=None):
-    """Save a picture of the device (sites in lattice units) to ``path``."""
-    if kwant is None:
-        import matplotlib
+def _wl_figure(ds, result, axis, path):
+    """The ensemble magnetoconductance over both field signs with the fit, and residuals."""
+    from matplotlib.figure import Figure
 
-        matplotlib.use("Agg")
-        import kwant
-        import matplotlib.pyplot as plt
+    sel = {d: 0 for d in ("energy", "b_par", "b_perp") if d != axis}
+    g = np.asarray(ds.G.isel(sel).transpose("realization", axis).values)
+    b = np.asarray(ds[axis].values)
+    ref = int(np.argmin(np.abs(b)))
+    dg = g - g[:, ref : ref + 1]
+    mean, sem = dg.mean(0), dg.std(0, ddof=1) / math.sqrt(len(dg))
+    scale = 1.0
+    if result.model.quantity == "sheet":  # the fit is of dsigma = dG L/W
+        spec = json.loads(ds.attrs["device_spec"])
+        scale = spec["length"] / spec["width"]
+    fig = Figure(figsize=(6, 5))
+    top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": (3, 1)})
+    top.errorbar(1e3 * b, scale * mean, scale * sem, fmt="o", ms=3, label="simulation (mean)")
+    fine = np.linspace(b.min(), b.max(), 400)
+    top.plot(1e3 * fine, result.curve(fine), "-", label=f"{result.model.name} fit")
+    top.axvspan(-1e3 * result.window, 1e3 * result.window, color="0.93", zorder=0,
+                label="fitted window")  # fmt: skip
+    what = "dsigma" if result.model.quantity == "sheet" else "dG"
+    top.set_ylabel(f"{what} = {what}(B) - {what}(0) [e^2/h]")
+    tau = result.derived.get("tau_phi_ps")
+    if tau is not None:
+        top.set_title(f"tau_phi = {tau[0]:.3g} +- {tau[1]:.2g} ps")
+    top.legend(fontsize=8)
+    bottom.axhline(0, color="0.5", lw=0.8)
+    bottom.plot(1e3 * b, scale * mean - result.curve(b), "o", ms=3)
+    bottom.set_xlabel(f"{'B' if axis == 'b_perp' else 'B_par'} [mT]")
+    bottom.set_ylabel("residual [e^2/h]")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+def device_picture(dev, path):
+    """Save a picture of the device (sites in lattice units) to ``path``."""
+    import kwant
+    from matplotlib.figure import Figure
+
     _quiet_kwant_plotter()
-    fig, ax = plt.subplots(figsize=(5, 4))
+    fig = Figure(figsize=(5, 4))
+    ax = fig.subplots()
     # a slab is drawn projected on the x-y plane
     proj = (lambda pos: pos[:2]) if dev.geometry.dimension == 3 else None
     kwant.plot(dev.system, site_size=0.25, hop_lw=0.05, ax=ax, show=False, pos_transform=proj)
@@ -293,5 +417,4 @@ def device_picture(dev, path, *, kwant=None, plt=None):
     ax.set_ylabel("y [a]")
     ax.set_title(f"{dev.kind}, a = {dev.units.a_nm:g} nm")
     fig.savefig(path, dpi=100)
-    plt.close(fig)
     return Path(path)

@@ -10,7 +10,12 @@ energy axes are a number, a list, or a table ``{start, stop, num}``.
     [dephasing]     model and tau_phi
     [sweep]         fields, energy, realizations
     [execution]     local workers or a Dask scheduler
-    [fit]           line shape and window
+    [fit]           line shape and window ("ab": Aharonov-Bohm analysis of a ring);
+                    with both b_perp_mT and b_par_mT swept, an orientation experiment:
+                    two sweeps, fit.model for the perpendicular one and
+                    fit.model_in_plane for the in-plane one
+    [check]         tolerances the run must meet: fitted tau_phi, AB period, and the
+                    ratio of in-plane to perpendicular l_phi
     [output]        figures
 """
 
@@ -74,19 +79,32 @@ SCHEMA = {
     },
     "fit": {
         "model": (str, "hln"),
+        "model_in_plane": (str, "finite_parallel"),
         "g_s": (int, 1),
         "alpha": (NUMBER, None),
         "window_mT": (NUMBER, None),
         "transport_field": (bool, True),
+        "contact_extension_nm": (NUMBER, 0.0),
         "in_plane_corrections": (bool, True),
+    },
+    "check": {
+        "tau_phi_rtol": (NUMBER, None),
+        "ab_period_rtol": (NUMBER, None),
+        "in_plane_ratio_rtol": (NUMBER, None),
     },
     "output": {"figures": (bool, True)},
 }
 
 SHAPES = ("film", "wire", "ring")
-FIT_MODELS = (
-    "hln", "hln_so", "wire", "wire_finite", "finite_film", "parallel", "finite_parallel", "none",
-)  # fmt: skip
+
+
+def fit_models() -> tuple[str, ...]:
+    """The fit models a spec may name: the registry's, and "none"."""
+    from fits.registry import MODELS
+
+    return (*MODELS, "ab", "none")
+
+
 DEPHASING = ("none", "absorbing", "probes")
 EXECUTORS = ("processes", "serial", "dask")
 
@@ -209,9 +227,43 @@ def _semantic(s, source):
     _choice("execution.executor", ex["executor"], EXECUTORS)
     if ex["executor"] == "dask" and not ex["dask"]:
         raise SpecError("execution.executor = 'dask' needs execution.dask = 'tcp://host:port'")
-    _choice("fit.model", s["fit"]["model"], FIT_MODELS)
+    _choice("fit.model", s["fit"]["model"], fit_models())
     if s["fit"]["g_s"] not in (1, 2):
         raise SpecError(f"fit.g_s is the spin degeneracy, 1 or 2; got {s['fit']['g_s']}")
+    if s["fit"]["model"] == "ab" and d["shape"] != "ring":
+        raise SpecError("fit.model = 'ab' (the Aharonov-Bohm analysis) needs device.shape = 'ring'")
+    if d["shape"] == "ring" and s["fit"]["model"] not in ("ab", "none"):
+        raise SpecError(
+            f"fit.model = {s['fit']['model']!r} is a weak-localization model; a ring's sweep is "
+            "analysed with fit.model = 'ab'"
+        )
+    if is_orientation(s):
+        _choice("fit.model_in_plane", s["fit"]["model_in_plane"], ("parallel", "finite_parallel"))
+        if d["thickness"] < 2:
+            raise SpecError("an in-plane field needs a slab: device.thickness >= 2 layers")
+    c = s["check"]
+    if c["in_plane_ratio_rtol"] is not None and not is_orientation(s):
+        raise SpecError("check.in_plane_ratio_rtol needs both sweep.b_perp_mT and sweep.b_par_mT")
+    if c["tau_phi_rtol"] is not None and (
+        dp["model"] == "none" or s["fit"]["model"] in ("ab", "none")
+    ):
+        raise SpecError("check.tau_phi_rtol needs a dephasing model (its input) and a fit model")
+    if c["ab_period_rtol"] is not None and s["fit"]["model"] != "ab":
+        raise SpecError("check.ab_period_rtol needs fit.model = 'ab'")
+    for key, v in c.items():
+        if v is not None and not v > 0:
+            raise SpecError(f"check.{key} is a relative tolerance > 0, got {v}")
+    if s["fit"]["model"].startswith("graphene"):
+        raise SpecError(
+            f"fit.model = {s['fit']['model']!r}: the graphene models describe graphene, which "
+            "cooperon does not simulate; fit measured graphene data with `cooperon fit`"
+        )
+
+
+def is_orientation(s) -> bool:
+    """Both a perpendicular and an in-plane field sweep: two sweeps of the same realizations."""
+    sw = s["sweep"]
+    return all(sw[k] is not None and len(sw[k]) > 1 for k in ("b_perp_mT", "b_par_mT"))
 
 
 def load(path, overrides=()) -> dict:

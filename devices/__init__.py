@@ -11,36 +11,61 @@ import warnings
 # plots with matplotlib. Silence only that notice, before Kwant is imported.
 warnings.filterwarnings("ignore", "plotly is not available", RuntimeWarning)
 
+from cooperon.constants import G0, PHI0  # noqa: E402
+
 from . import bands, disorder  # noqa: E402
 from .builders import (  # noqa: E402
     KWANT_PARAMETERS,
     PARAMETERS,
     Device,
     Geometry,
+    build,
     film,
     from_spec,
     kwant_field,
     ring,
+    units_from_options,
     wire,
 )
-from .regime import Regime, regime  # noqa: E402
-from .units import G0, PHI0, Units  # noqa: E402
+from .regime import (  # noqa: E402
+    BallisticWarning,
+    FieldRangeWarning,
+    InPlaneWarning,
+    LocalizedWarning,
+    ProbeNetworkWarning,
+    Regime,
+    RegimeWarning,
+    SlabDephasingWarning,
+    StrongDisorderWarning,
+    regime,
+)
+from .units import Units  # noqa: E402
 
 __all__ = [
     "G0",
     "KWANT_PARAMETERS",
     "PARAMETERS",
     "PHI0",
+    "BallisticWarning",
     "Device",
+    "FieldRangeWarning",
     "Geometry",
+    "InPlaneWarning",
+    "LocalizedWarning",
+    "ProbeNetworkWarning",
     "Regime",
+    "RegimeWarning",
+    "SlabDephasingWarning",
+    "StrongDisorderWarning",
     "Units",
     "bands",
+    "build",
     "disorder",
     "film",
     "from_spec",
     "kwant_field",
     "regime",
     "ring",
+    "units_from_options",
     "wire",
 ]

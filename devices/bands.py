@@ -33,6 +33,8 @@ __all__ = [
     "born_tau",
     "channel_thresholds",
     "dos",
+    "energy_from_states",
+    "fermi_wavevector",
     "open_channels",
     "states",
     "subbands",
@@ -155,3 +157,9 @@ def energy_from_states(n_per_site: float, layers: int = 1, t_z: float = 1.0) -> 
         raise ValueError(f"states per site and spin must be in (0, 1), got {n_per_site}")
     top = 8.0 + (0 if layers == 1 else 4.0 * t_z)
     return optimize.brentq(lambda e: states(e, layers, t_z) - n_per_site, 0.0, top, xtol=1e-13)
+
+
+def fermi_wavevector(energy: float, layers: int = 1, t_z: float = 1.0) -> float:
+    """Fermi wavevector [1/a] of the lowest subband: the radius of a circle of equal area."""
+    shift = 0.0 if layers == 1 else t_z * subbands(layers)[0]
+    return math.sqrt(4 * np.pi * states(energy - shift, 1))

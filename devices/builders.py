@@ -40,9 +40,13 @@ import scipy.sparse as sp
 
 from . import bands
 from . import disorder as _disorder
+from .regime import regime as _regime
 from .units import Units
 
-__all__ = ["DEPHASING_MODELS", "Device", "Geometry", "film", "ring", "wire"]
+__all__ = ["DEPHASING_MODELS", "Device", "Geometry", "build", "film", "ring", "wire"]
+
+#: Largest relative change of a size by rounding to whole lattice sites.
+ROUNDING_TOLERANCE = 0.05
 
 TWO_PI = 2 * np.pi
 
@@ -341,7 +345,7 @@ class Device:
                 "conductance is singular; shift the energy slightly"
             )
         if not self.units.nominal:
-            kf = fermi_wavevector(e, nz, t_z)
+            kf = bands.fermi_wavevector(e, nz, t_z)
             if kf > np.pi / 2:
                 lam = self.units.to_nm(2 * np.pi / kf)
                 raise ValueError(
@@ -476,9 +480,7 @@ class Device:
 
         See :func:`devices.regime.regime`.
         """
-        from .regime import regime
-
-        return regime(self, energy, disorder, b_max=b_max, **kwargs)
+        return _regime(self, energy, disorder, b_max=b_max, **kwargs)
 
     def describe(self) -> str:
         """Geometry in lattice and lab units, one line per size."""
@@ -505,12 +507,6 @@ class Device:
         return "\n".join(lines)
 
 
-def fermi_wavevector(energy_t: float, layers: int = 1, t_z: float = 1.0) -> float:
-    """Fermi wavevector [1/a] of the lowest subband: the radius of a circle of equal area."""
-    shift = 0.0 if layers == 1 else t_z * bands.subbands(layers)[0]
-    return math.sqrt(4 * np.pi * bands.states(energy_t - shift, 1))
-
-
 def _finite(name, value) -> float:
     try:
         v = float(value)
@@ -521,15 +517,28 @@ def _finite(name, value) -> float:
     return v
 
 
-def _sites(name: str, length_nm: float, units: Units, minimum: int = 1) -> int:
+def _sites(name: str, length_nm: float, units: Units, minimum: int = 1, exact_only=True) -> int:
+    """A size [nm] as a whole number of sites; an error when rounding changes it by > 5%.
+
+    ``exact_only=False`` (a size the user did not give, e.g. a default lead
+    width) skips the rounding check.
+    """
     v = _finite(name, length_nm)
     if v <= 0:
         raise ValueError(f"{name} must be > 0 nm, got {name}={length_nm!r}")
-    n = round(units.to_sites(v))
+    exact = units.to_sites(v)
+    n = round(exact)
     if n < minimum:
         raise ValueError(
-            f"{name} = {v:g} nm is {units.to_sites(v):.3g} lattice sites (a = {units.a_nm:g} nm); "
+            f"{name} = {v:g} nm is {exact:.3g} lattice sites (a = {units.a_nm:g} nm); "
             f"it needs at least {minimum}: increase {name} or use a smaller lattice constant"
+        )
+    if exact_only and abs(n - exact) > ROUNDING_TOLERANCE * exact:
+        raise ValueError(
+            f"{name} = {v:g} nm is {exact:.3g} lattice sites (a = {units.a_nm:g} nm): rounding "
+            f"to {n} sites = {units.to_nm(n):g} nm would change it by "
+            f"{100 * abs(n - exact) / exact:.0f}% (more than {100 * ROUNDING_TOLERANCE:g}%); "
+            "give a multiple of the lattice constant"
         )
     return n
 
@@ -596,8 +605,7 @@ def film(
         broadening) makes weakly coupled layers, between which an electron
         hops incoherently: the layered-metal limit, where the z motion is
         uncorrelated with the in-plane one as the in-plane field law
-        1/tau_B = D e^2 B^2 d^2/(3 hbar^2) assumes (README, parallel field:
-        the simulated response was still about half the law's).
+        1/tau_B = D e^2 B^2 d^2/(3 hbar^2) assumes.
 
     Returns
     -------
@@ -699,7 +707,8 @@ def ring(
         )
     if ri_s < 1:
         raise ValueError(f"ring hole r_in = {ri} nm is smaller than one lattice constant")
-    w = _sites("lead_width", ro - ri if lead_width is None else lead_width, units)
+    w = _sites("lead_width", ro - ri if lead_width is None else lead_width, units,
+               exact_only=lead_width is not None)  # fmt: skip
     if w > 2 * ro_s:
         raise ValueError(f"lead_width = {w} sites exceeds the ring's outer diameter")
     lat = kwant.lattice.square(1, norbs=1)
@@ -725,30 +734,95 @@ def ring(
     return Device(geom, units, bool(field_in_leads), syst.finalized(), (0.0, 0.0))
 
 
+def units_from_options(
+    lattice_constant_nm: float | None = None,
+    hopping_meV: float | None = None,
+    mass: float | None = None,
+) -> Units:
+    """Units from a lattice constant [nm] with a hopping [meV] or an effective mass [m_e].
+
+    All three omitted: lattice units (:meth:`Units.lattice`).
+    """
+    if hopping_meV is not None and mass is not None:
+        raise ValueError("give the hopping [meV] or the effective mass, not both")
+    if lattice_constant_nm is None:
+        if hopping_meV is not None or mass is not None:
+            raise ValueError("a hopping or an effective mass needs the lattice constant [nm]")
+        return Units.lattice()
+    if mass is not None:
+        return Units.from_mass(lattice_constant_nm, mass)
+    if hopping_meV is not None:
+        return Units(lattice_constant_nm, hopping_meV)
+    raise ValueError("the lattice constant [nm] needs a hopping [meV] or an effective mass")
+
+
+def build(
+    shape: str,
+    *,
+    width_nm: float | None = None,
+    length_nm: float | None = None,
+    thickness: int = 1,
+    interlayer: float = 1.0,
+    r_in_nm: float | None = None,
+    r_out_nm: float | None = None,
+    lead_width_nm: float | None = None,
+    lattice_constant_nm: float | None = None,
+    hopping_meV: float | None = None,
+    mass: float | None = None,
+    field_in_leads: bool = False,
+) -> Device:
+    """A device from named options in lab units: the one builder behind specs and the CLI.
+
+    Parameters
+    ----------
+    shape : {"film", "wire", "ring"}
+    width_nm, length_nm : float
+        Film or wire size [nm].
+    thickness : int
+        Layers (films and wires).
+    interlayer : float
+        Interlayer hopping of a slab [t].
+    r_in_nm, r_out_nm, lead_width_nm : float
+        Ring radii and lead width [nm].
+    lattice_constant_nm, hopping_meV, mass
+        Units (:func:`units_from_options`); omitted: lattice units, where
+        "nm" are sites and "meV" multiples of t.
+    field_in_leads : bool
+        Extend the field into the leads.
+    """
+    units = units_from_options(lattice_constant_nm, hopping_meV, mass)
+    if shape == "ring":
+        if r_in_nm is None or r_out_nm is None:
+            raise ValueError("a ring needs its inner and outer radius [nm]")
+        if interlayer != 1.0 or thickness != 1:
+            raise ValueError(
+                "thickness and interlayer apply to slabs (film or wire), not to a ring"
+            )
+        return ring(r_in_nm, r_out_nm, lead_width=lead_width_nm, units=units,
+                    field_in_leads=field_in_leads)  # fmt: skip
+    if shape not in ("film", "wire"):
+        close = difflib.get_close_matches(str(shape), ("film", "wire", "ring"), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ValueError(f"unknown device shape {shape!r}: use film, wire or ring{hint}")
+    if width_nm is None or length_nm is None:
+        raise ValueError(f"a {shape} needs its width and length [nm]")
+    builder = film if shape == "film" else wire
+    return builder(width_nm, length_nm, thickness, units=units, field_in_leads=field_in_leads,
+                   interlayer=interlayer)  # fmt: skip
+
+
 def from_spec(spec: dict) -> Device:
     """Rebuild a device from :meth:`Device.spec` (sizes there are in sites)."""
-    spec = dict(spec)
-    u = spec.pop("units")
+    u = spec["units"]
     units = Units(u["a_nm"], u["t_meV"], u.get("nominal", False))
-    kind = spec["kind"]
     a = units.a_nm
-    if kind == "ring":
-        return ring(
-            spec["r_in"] * a,
-            spec["r_out"] * a,
-            lead_width=spec["width"] * a,
-            units=units,
-            field_in_leads=spec["field_in_leads"],
-        )
-    builder = film if kind == "film" else wire
-    return builder(
-        spec["width"] * a,
-        spec["length"] * a,
-        spec["thickness"],
-        units=units,
-        field_in_leads=spec["field_in_leads"],
-        interlayer=spec.get("interlayer", 1.0),
-    )
+    if spec["kind"] == "ring":
+        return ring(spec["r_in"] * a, spec["r_out"] * a, lead_width=spec["width"] * a,
+                    units=units, field_in_leads=spec["field_in_leads"])  # fmt: skip
+    builder = film if spec["kind"] == "film" else wire
+    return builder(spec["width"] * a, spec["length"] * a, spec["thickness"], units=units,
+                   field_in_leads=spec["field_in_leads"],
+                   interlayer=spec.get("interlayer", 1.0))  # fmt: skip
 
 
 def kwant_field(phi: float) -> float:

@@ -9,33 +9,95 @@ relation), v_F = sqrt(2 Sigma/nu) and l = v_F tau (so D = v_F l / 2).
 Classical two-terminal conductance G = 1/(1/N + L/(sigma W)) [e^2/h per spin]
 (reference sheet: W = 40, L = 100, E = 0.5 t, box t gives 2.93).
 Localization length (orthogonal class) xi = (N + 1) (pi/2) l.
+
+Findings are warnings of the classes below (subclasses of
+:class:`RegimeWarning`), so that code can filter them by kind; each message
+is a sentence or two, and the evidence behind a limit is on the validation
+page of the documentation.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import constants as sc
 
+from cooperon.constants import G0, PHI0
+
 from . import bands
-from .builders import Device, fermi_wavevector
-from .units import G0, PHI0
 
-__all__ = ["IN_PLANE_L_OVER_D", "LONG_PROBE_SAMPLE", "PROBE_LPHI_OVER_L", "Regime", "regime"]
+if TYPE_CHECKING:  # pragma: no cover
+    from .builders import Device
 
-# Above this l/d a slab is outside the thin-film law's l << d (its in-plane dephasing
-# measured 0.61 of the law at l/d = 0.17 and 0.34 at 0.62; test_validation._coherent_slabs).
+__all__ = [
+    "BallisticWarning",
+    "FieldRangeWarning",
+    "InPlaneWarning",
+    "LocalizedWarning",
+    "ProbeNetworkWarning",
+    "Regime",
+    "RegimeWarning",
+    "SlabDephasingWarning",
+    "StrongDisorderWarning",
+    "regime",
+]
+
+
+class RegimeWarning(UserWarning):
+    """The device or a planned sweep is outside the regime an analysis assumes.
+
+    ``blocking`` subclasses make a weak-localization analysis meaningless
+    (a virtual experiment that meets one is flagged not ok); the others are
+    caveats on how far a fitted number is validated.
+    """
+
+    blocking = False
+
+
+class BallisticWarning(RegimeWarning):
+    """The mean free path exceeds the sample: no diffusion, no weak-localization line shape."""
+
+    blocking = True
+
+
+class LocalizedWarning(RegimeWarning):
+    """The sample is longer than the localization length: strong, not weak, localization."""
+
+    blocking = True
+
+
+class StrongDisorderWarning(RegimeWarning):
+    """k_F l < 1 (Ioffe-Regel): perturbative weak-localization theory does not apply."""
+
+    blocking = True
+
+
+class FieldRangeWarning(RegimeWarning):
+    """A field sweep leaves the weak-localization (or Aharonov-Bohm) regime."""
+
+    blocking = True
+
+
+class InPlaneWarning(RegimeWarning):
+    """An in-plane sweep on a slab: where the in-plane law has and has not been validated."""
+
+
+class SlabDephasingWarning(RegimeWarning):
+    """A perpendicular sweep on a dephased slab: its fitted l_phi is an upper bound."""
+
+
+class ProbeNetworkWarning(RegimeWarning):
+    """Buttiker probes on a long sample: the fitted l_phi exceeds the probes' decay length."""
+
+
+#: l/d above which a slab is outside the thin-film law's l << d.
 IN_PLANE_L_OVER_D = 0.1
-# A film with Buttiker probes at least this many l_phi long, with l_phi at least
-# PROBE_LPHI_OVER_L mean free paths, is where the WL l_phi was measured 1.16-1.3 times
-# the probes' decay length (48 x 96 ... 48 x 384 films: L = 4.4-18 l_a, l_a = 3.5-5.5 l;
-# a 40 x 300 wire: 1.2 at L = 5.1 l_a), while the Cooperon itself decays over l_a (the
-# probes' coherent backscattering) and half of the magnetoconductance is the field
-# dependence of the hop transmissions' covariances (test_validation._network_of_means);
-# the 2D loop's films, within 5% of it, are shorter (L = 1.7-3.3 l_a) or have l_a = 1.8 l.
+#: Samples at least this many l_phi long, with probes, carry a ProbeNetworkWarning ...
 LONG_PROBE_SAMPLE = 4.0
+#: ... when l_phi is at least this many mean free paths.
 PROBE_LPHI_OVER_L = 3.0
 
 
@@ -45,6 +107,8 @@ class Regime:
 
     Lengths are in lattice constants a (``*_nm`` in nm), energies in t
     (``*_meV``), times in hbar/t (``*_ps``), conductances in e^2/h per spin.
+    ``warnings`` holds :class:`RegimeWarning` instances; ``str(w)`` is the
+    message.
     """
 
     kind: str
@@ -72,6 +136,7 @@ class Regime:
     n_l_over_l: float | None
     localization_length: float
     b_tr_T: float
+    thouless_ratio: float | None = None
     b_max_T: float | None = None
     magnetic_length: float | None = None
     cyclotron_radius: float | None = None
@@ -81,12 +146,19 @@ class Regime:
     interlayer: float = 1.0
     b_par_max_T: float | None = None
     nominal_units: bool = False
-    warnings: tuple[str, ...] = field(default_factory=tuple)
+    warnings: tuple[RegimeWarning, ...] = field(default_factory=tuple)
+
+    @property
+    def blocking(self) -> tuple[RegimeWarning, ...]:
+        """The findings that make a weak-localization analysis meaningless."""
+        return tuple(w for w in self.warnings if w.blocking)
 
     def to_dict(self) -> dict:
+        d = asdict(self)
+        d["warnings"] = [str(w) for w in self.warnings]
+        d["warning_kinds"] = [type(w).__name__ for w in self.warnings]
         return {
-            k: (None if isinstance(v, float) and not math.isfinite(v) else v)
-            for k, v in asdict(self).items()
+            k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in d.items()
         }
 
     def __str__(self) -> str:
@@ -116,6 +188,11 @@ class Regime:
                 "per spin",
                 f"  N l / L                  = {self.n_l_over_l:.4g}",
             ]
+        if self.thouless_ratio is not None:
+            rows.append(
+                f"  Thouless  E_Th/Delta     = {self.thouless_ratio:.4g} "
+                f"(2 pi E_Th/Delta = {2 * np.pi * self.thouless_ratio:.4g}, compare G)"
+            )
         if self.ab_period_mT is not None:
             rows.append(f"  AB period h/(e pi r^2)   = {self.ab_period_mT:.4g} mT (mean radius)")
         if self.thickness_d is not None:
@@ -136,7 +213,7 @@ class Regime:
                 f"{self.magnetic_length:.4g} a, cyclotron radius r_c = "
                 f"{self.cyclotron_radius:.4g} a",
             ]
-        rows += [f"  WARNING: {w}" for w in self.warnings] or ["  no warnings"]
+        rows += [f"  WARNING ({type(w).__name__}): {w}" for w in self.warnings] or ["  no warnings"]
         return "\n".join(rows)
 
 
@@ -159,30 +236,20 @@ def regime(
     disorder : float
         Box width of the on-site disorder [meV].
     b_max : float, optional
-        Largest perpendicular field of a planned sweep [T]; adds the magnetic
-        length and cyclotron radius at that field, and warnings when the
-        sweep leaves the weak-localization regime.
+        Largest perpendicular field of a planned sweep [T]: adds the magnetic
+        length and cyclotron radius, and a :class:`FieldRangeWarning` when
+        the sweep leaves the weak-localization regime (a ring: when the
+        cyclotron radius falls below the arm width).
     b_par_max : float, optional
-        Largest in-plane field of a planned sweep [T] (slabs): warnings when
-        the in-plane response is not validated (with the corrected in-plane
-        model, lattice slabs matched the perpendicular l_phi within 3-6% with
-        the contacts 6.7-11 l_phi apart, and fell to 0.85-0.61 of it where
-        the contacts limit the Cooperon; README, Validation), with the reason
-        when l is not << d, and when the magnetic length falls below d.
+        Largest in-plane field of a planned sweep on a slab [T]: an
+        :class:`InPlaneWarning` says where the in-plane law is validated.
     dephasing : {"absorbing", "probes"}, optional
-        Dephasing model of a planned perpendicular sweep: on a slab, a warning
-        that an l_phi fitted from it is not validated (lattice slabs gave 1.3
-        times the dephasing length of the coherent transmission, with the
-        contacts far and with alpha free; README, Validation).
+        Dephasing model of a planned perpendicular sweep (a slab gets a
+        :class:`SlabDephasingWarning`).
     tau_phi : float, optional
-        Phase-coherence time of that dephasing model [ps]. With Buttiker
-        probes on a film or wire at least LONG_PROBE_SAMPLE l_phi long
-        (l_phi = sqrt(D tau_phi)) and l_phi >= PROBE_LPHI_OVER_L l, a
-        perpendicular sweep warns that the fitted l_phi ran 1.16-1.3 times
-        the probes' decay length on such films (README, Validation), while
-        the Cooperon itself decays over it (half of the magnetoconductance
-        there is the covariances of the hop transmissions) and the 2D
-        loop's shorter films gave it within 5%.
+        Phase-coherence time of that model [ps]: with probes on a film or
+        wire at least ``LONG_PROBE_SAMPLE`` l_phi long and l_phi at least
+        ``PROBE_LPHI_OVER_L`` l, a :class:`ProbeNetworkWarning`.
     """
     u, g = device.units, device.geometry
     e = device.energy(energy)
@@ -190,7 +257,7 @@ def regime(
     nz = g.thickness
     t_z = g.interlayer
     n_ch = bands.open_channels(e, *device.lead_cross_section, t_z)
-    kf = fermi_wavevector(e, nz, t_z)
+    kf = bands.fermi_wavevector(e, nz, t_z)
     nu = bands.dos(e, nz, t_z)
     sigma_w = bands.transport_weight(e, nz, t_z)
     v_f = math.sqrt(2 * sigma_w / nu)
@@ -201,30 +268,40 @@ def regime(
     xi = (n_ch + 1) * (np.pi / 2) * ell
     b_tr = sc.hbar / (2 * sc.e * (ell * u.a_m) ** 2) if math.isfinite(ell) else 0.0
 
-    warnings = []
-    drude = nl_over_l = ab = None
+    found: list[RegimeWarning] = []
+    drude = nl_over_l = ab = thouless = None
     sample_length = g.length
-    if g.kind == "ring":
+    ring = g.kind == "ring"
+    if ring:
         r = g.r_mean
         ab = 1e3 * PHI0 / (np.pi * (r * u.a_m) ** 2)
         sample_length = np.pi * r
     else:
         drude = 1 / (1 / n_ch + g.length / (sheet * g.width)) if w_dis > 0 else float(n_ch)
         nl_over_l = n_ch * ell / g.length
-    if ell >= sample_length:
-        warnings.append(
-            f"ballistic: mean free path l = {ell:.3g} a >= sample length {sample_length:.3g} a; "
-            "increase the disorder or the length for diffusive (WL) physics"
+        if math.isfinite(diff):
+            # E_Th = hbar D / L^2 against the level spacing 1/(nu L W N_z) (per spin)
+            thouless = diff / g.length**2 * nu * g.length * g.width * nz
+    if ell >= sample_length and not ring:
+        found.append(
+            BallisticWarning(
+                f"ballistic: the mean free path l = {ell:.3g} a exceeds the sample length "
+                f"{sample_length:.3g} a; raise the disorder or the length for diffusive physics"
+            )
         )
     elif sample_length > xi:
-        warnings.append(
-            f"localized: sample length {sample_length:.3g} a exceeds the localization length "
-            f"xi = {xi:.3g} a; reduce the disorder or the length"
+        found.append(
+            LocalizedWarning(
+                f"localized: the sample length {sample_length:.3g} a exceeds the localization "
+                f"length xi = {xi:.3g} a; lower the disorder or shorten the sample"
+            )
         )
     if kf * ell < 1:
-        warnings.append(
-            f"strong disorder: k_F l = {kf * ell:.3g} < 1 (Ioffe-Regel); perturbative WL "
-            "theory does not apply"
+        found.append(
+            StrongDisorderWarning(
+                f"strong disorder: k_F l = {kf * ell:.3g} < 1 (Ioffe-Regel); perturbative "
+                "weak-localization theory does not apply"
+            )
         )
     l_m = r_c = None
     if b_max is not None:
@@ -232,74 +309,71 @@ def regime(
         if phi > 0:
             l_m = 1 / math.sqrt(2 * np.pi * phi)
             r_c = kf / (2 * np.pi * phi)
-            if r_c < g.width:
-                warnings.append(
-                    f"field sweep leaves the WL regime: at B_max = {1e3 * b_max:.4g} mT the "
-                    f"cyclotron radius r_c = {r_c:.3g} a is below the width W = {g.width} a "
-                    "(classical magnetoresistance, edge states); lower B_max"
+            arm = (g.r_out - g.r_in) if ring else g.width
+            if r_c < arm:
+                what = "arm width" if ring else "width W"
+                found.append(
+                    FieldRangeWarning(
+                        f"at B_max = {1e3 * b_max:.4g} mT the cyclotron radius {r_c:.3g} a is "
+                        f"below the {what} {arm:.3g} a (classical magnetoresistance, edge "
+                        "states); lower the largest field"
+                    )
                 )
-            if l_m < ell:
-                warnings.append(
-                    f"field sweep leaves the diffusive WL regime: at B_max = {1e3 * b_max:.4g} mT "
-                    f"the magnetic length l_m = {l_m:.3g} a is below the mean free path "
-                    f"l = {ell:.3g} a (B > B_tr = {1e3 * b_tr:.3g} mT); lower B_max"
+            if l_m < ell and not ring:
+                found.append(
+                    FieldRangeWarning(
+                        f"at B_max = {1e3 * b_max:.4g} mT the magnetic length {l_m:.3g} a is "
+                        f"below the mean free path {ell:.3g} a (B > B_tr = {1e3 * b_tr:.3g} mT): "
+                        "outside the diffusive regime; lower the largest field"
+                    )
                 )
     d_slab = math.sqrt(nz**2 - 1) if nz > 1 else None
     if b_par_max is not None and d_slab is not None and math.isfinite(ell):
-        outside = ell / d_slab > IN_PLANE_L_OVER_D
-        warnings.append(
-            f"in-plane field sweep on a slab (d = a sqrt(N_z^2 - 1) = {d_slab:.3g} a, "
-            f"l/d = {ell / d_slab:.2g}): its in-plane response is not validated where the "
-            "contacts limit the Cooperon. Fit it with the corrected in-plane model, "
-            "fits.FiniteFilmParallel(mean_free_path=l, cross_section=True): the textbook "
-            "uniform mass misses the flux cancellation of l/d and the Cooperon's structure "
-            "across d. With it, lattice slabs with probes (l/d = 0.3) and the contacts "
-            "6.7-11 l_phi apart gave the perpendicular fit's l_phi within 3-6%; with the "
-            "contacts 1.7-2.9 l_phi apart the in-plane fit was still 0.85-0.61 of the "
-            "perpendicular one (README, Validation; cause not found)"
-            + ("; moreover this slab has l/d > 0.1, and the law assumes l << d" if outside else "")
+        extra = (
+            f"; here l/d = {ell / d_slab:.2g}, and the law assumes l << d"
+            if ell / d_slab > IN_PLANE_L_OVER_D
+            else ""
+        )
+        found.append(
+            InPlaneWarning(
+                "in-plane sweep on a slab: fit it with fits.FiniteFilmParallel(mean_free_path=l, "
+                "cross_section=True); its l_phi is validated only for contacts >= 5 l_phi apart "
+                f"(docs: validation, parallel field){extra}"
+            )
         )
         phi = abs(device.params(b_par=b_par_max)["phi_par"])
         l_par = 1 / math.sqrt(2 * np.pi * phi) if phi > 0 else math.inf
         if l_par < d_slab:
-            warnings.append(
-                f"in-plane field sweep leaves the thin-film regime: at B_par = "
-                f"{1e3 * b_par_max:.4g} mT the magnetic length {l_par:.3g} a is below the "
-                f"thickness d = {d_slab:.3g} a; lower the in-plane field"
+            found.append(
+                FieldRangeWarning(
+                    f"at B_par = {1e3 * b_par_max:.4g} mT the magnetic length {l_par:.3g} a is "
+                    f"below the thickness d = {d_slab:.3g} a: outside the thin-film law; "
+                    "lower the largest in-plane field"
+                )
             )
     if dephasing is not None and b_max is not None and d_slab is not None:
-        warnings.append(
-            f"perpendicular field sweep on a slab of {nz} layers with dephasing: its l_phi is not "
-            "validated. On lattice slabs (l/d = 0.3) the finite-device fit (fits.FiniteFilm) "
-            "returned l_phi 1.3 times the dephasing length l_a of the coherent transmission "
-            "(1.1-2 across the slabs tried), also with the contacts 6.7-23 l_a apart, and with "
-            "alpha free at 6.7-11 l_a; on one slab the probes' coherent backscattering (the "
-            "Cooperon itself) gave 1.04 +- 0.15 l_a, pointing to the probe network (on films "
-            "half of its magnetoconductance is the hops' covariances), not decided for the "
-            "slab (README, Validation): take such an l_phi as an upper bound"
+        found.append(
+            SlabDephasingWarning(
+                f"perpendicular sweep on a dephased slab of {nz} layers: a fitted l_phi is an "
+                "upper bound, up to 1.3 times the dephasing length (docs: validation, slabs)"
+            )
         )
     if (
         dephasing == "probes"
         and tau_phi is not None
         and b_max is not None
         and d_slab is None
-        and g.kind != "ring"
+        and not ring
         and math.isfinite(diff)
     ):
         l_phi = math.sqrt(diff * tau_phi / u.time_ps)
         if g.length >= LONG_PROBE_SAMPLE * l_phi and l_phi >= PROBE_LPHI_OVER_L * ell:
-            warnings.append(
-                f"perpendicular field sweep with Buttiker probes on a sample {g.length / l_phi:.3g} "
-                f"l_phi long (l_phi = sqrt(D tau_phi) = {l_phi:.3g} a = {l_phi / ell:.2g} l): on "
-                "such films (48 x 96 to 48 x 384, L = 4.4-18 l_a, l_a = 3.5-5.5 l, 1-25% probes) "
-                "the finite-device fit (fits.FiniteFilm, alpha free or 1) gave l_phi 1.16-1.3 "
-                "times the probes' decay length l_a (= sqrt(D tau_phi) for weak probes), tau_phi "
-                "1.35-1.7 times (a 40 x 300 wire 1.2 times at L = 5 l_a). The Cooperon itself "
-                "decays over l_a there (the probes' coherent backscattering: 1.03-1.04 l_a), and "
-                "so does the network of the mean hop transmissions (1.07 l_a): half of the "
-                "magnetoconductance is the field dependence of the hops' covariances, which reads "
-                "a longer length (factor not derived). The 2D loop's shorter films "
-                "(L <~ 2.5 l_a) gave l_a within 5% (README, Validation)"
+            found.append(
+                ProbeNetworkWarning(
+                    f"Buttiker probes on a sample {g.length / l_phi:.3g} l_phi long: fits of such "
+                    "samples return l_phi 1.2-1.3 times the probes' decay length "
+                    "(docs: validation, probe networks)"
+                )
             )
     rsq = 1 / (2 * sheet * G0) if math.isfinite(sheet) and sheet > 0 else 0.0
     return Regime(
@@ -328,6 +402,7 @@ def regime(
         n_l_over_l=nl_over_l,
         localization_length=xi,
         b_tr_T=b_tr,
+        thouless_ratio=thouless,
         b_max_T=b_max,
         magnetic_length=l_m,
         cyclotron_radius=r_c,
@@ -337,5 +412,5 @@ def regime(
         interlayer=g.interlayer,
         b_par_max_T=b_par_max,
         nominal_units=u.nominal,
-        warnings=tuple(warnings),
+        warnings=tuple(found),
     )

@@ -14,10 +14,7 @@ from dataclasses import dataclass
 
 from scipy import constants as sc
 
-#: Flux quantum h/e [Wb].
-PHI0 = sc.h / sc.e
-#: Conductance quantum e^2/h [S].
-G0 = sc.e**2 / sc.h
+from cooperon.constants import G0, PHI0
 
 __all__ = ["G0", "PHI0", "Units"]
 

@@ -2,16 +2,29 @@
 
 Knows nothing of Kwant: it serves simulated datasets and measured files
 alike. Line shapes (``fits.lineshapes``) are pure numpy functions; models
-(``fits.models``) add bounds, guesses and the fit; results report, export
-and plot themselves.
+(``fits.models``, listed once in ``fits.registry.MODELS``) add bounds,
+guesses, applicability checks and the fit (on lmfit); results report,
+export and plot themselves. ``fits.io`` reads instrument files,
+``fits.data`` turns them into a magnetoconductance, ``fits.series`` fits
+temperature series and the dephasing law.
 """
 
 from . import finite, lineshapes
-from .data import MagnetoData, diffusion_from_sheet_resistance, from_dataset, read_table
+from .data import (
+    MagnetoData,
+    Measurement,
+    diffusion_from_sheet_resistance,
+    from_dataset,
+    graphene_diffusion,
+    magnetoconductance,
+    read_measurement,
+)
 from .models import (
     HLN,
     FiniteFilm,
     FiniteFilmParallel,
+    Graphene,
+    GrapheneSpinOrbit,
     HLNSpinOrbit,
     Model,
     ParallelField,
@@ -19,34 +32,33 @@ from .models import (
     Wire,
     WireFinite,
 )
-from .result import FitResult
-
-MODELS = {
-    "hln": HLN,
-    "hln_so": HLNSpinOrbit,
-    "wire": Wire,
-    "wire_finite": WireFinite,
-    "parallel": ParallelField,
-    "finite_film": FiniteFilm,
-    "finite_parallel": FiniteFilmParallel,
-}
+from .registry import MODELS, ModelInfo, build_model
+from .result import FitFlag, FitResult
 
 __all__ = [
     "HLN",
     "MODELS",
     "FiniteFilm",
     "FiniteFilmParallel",
+    "FitFlag",
     "FitResult",
+    "Graphene",
+    "GrapheneSpinOrbit",
     "HLNSpinOrbit",
     "MagnetoData",
+    "Measurement",
     "Model",
+    "ModelInfo",
     "ParallelField",
     "Param",
     "Wire",
     "WireFinite",
+    "build_model",
     "diffusion_from_sheet_resistance",
     "finite",
     "from_dataset",
+    "graphene_diffusion",
     "lineshapes",
-    "read_table",
+    "magnetoconductance",
+    "read_measurement",
 ]

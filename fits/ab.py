@@ -21,23 +21,27 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
-from scipy import constants as sc
 from scipy import optimize
+
+from cooperon.constants import PHI0
+
+from .result import _figure
 
 __all__ = [
     "ABResult",
     "ABWarning",
     "analyze",
+    "analyze_ensemble",
+    "area_mismatch",
     "l_phi_from_harmonics",
+    "plot_comparison",
     "remove_background",
     "spectrum",
     "uniform",
 ]
-
-PHI0 = sc.h / sc.e
 
 
 class ABWarning(UserWarning):
@@ -157,6 +161,11 @@ class ABResult:
     b: np.ndarray = field(repr=False)
     dg: np.ndarray = field(repr=False)
     source: str = ""
+    label: str = "trace"
+    n_traces: int = 1
+    trace_amplitudes: np.ndarray | None = None  # mean of the single traces' |A_n| [e^2/h]
+    trace_amplitudes_stderr: np.ndarray | None = None
+    l_phi_note: str = ""
 
     @property
     def area_m2(self) -> float:
@@ -180,14 +189,22 @@ class ABResult:
             "amp_h_3e_stderr": float(self.amplitudes_stderr[2]),
             "l_phi_nm": None if self.l_phi_m is None else 1e9 * self.l_phi_m,
             "l_phi_nm_stderr": None if self.l_phi_m_stderr is None else 1e9 * self.l_phi_m_stderr,
+            "l_phi_note": self.l_phi_note,
             "source": self.source,
+            "label": self.label,
+            "n_traces": self.n_traces,
         }
+        if self.trace_amplitudes is not None:
+            for k, name in enumerate(("h_e", "h_2e", "h_3e")):
+                out[f"trace_amp_{name}"] = float(self.trace_amplitudes[k])
+                out[f"trace_amp_{name}_stderr"] = float(self.trace_amplitudes_stderr[k])
         return out
 
     def report(self) -> str:
         d = self.to_dict()
+        what = self.label if self.n_traces == 1 else f"{self.label}, mean of {self.n_traces} traces"
         rows = [
-            f"Aharonov-Bohm analysis ({self.source or 'trace'})",
+            f"Aharonov-Bohm analysis: {what} ({self.source or 'trace'})",
             f"  period h/e     = {d['period_mT']:.5g} +- {d['period_mT_stderr']:.2g} mT",
             f"  area           = {d['area_um2']:.5g} +- {d['area_um2_stderr']:.2g} um^2",
             f"  radius         = {d['radius_nm']:.5g} +- {d['radius_nm_stderr']:.2g} nm",
@@ -195,42 +212,74 @@ class ABResult:
             f"  amplitude h/2e = {d['amp_h_2e']:.4g} +- {d['amp_h_2e_stderr']:.2g} e^2/h",
             f"  amplitude h/3e = {d['amp_h_3e']:.4g} +- {d['amp_h_3e_stderr']:.2g} e^2/h",
         ]
+        if self.trace_amplitudes is not None:
+            rows.append(
+                f"  single traces: <|A_h/e|> = {self.trace_amplitudes[0]:.4g} +- "
+                f"{self.trace_amplitudes_stderr[0]:.2g}, <|A_h/2e|> = {self.trace_amplitudes[1]:.4g} "
+                f"+- {self.trace_amplitudes_stderr[1]:.2g} e^2/h (the mean trace keeps h/2e, "
+                "averages h/e out)"
+            )
         if d["l_phi_nm"] is not None:
             rows.append(
                 f"  l_phi (h/e harmonics) = {d['l_phi_nm']:.4g} +- {d['l_phi_nm_stderr']:.2g} nm"
             )
-        else:
+        if self.l_phi_note:
+            rows.append(f"  l_phi: {self.l_phi_note}")
+        elif d["l_phi_nm"] is None:
             rows.append("  l_phi: second harmonic not resolved above its error")
         return "\n".join(rows)
 
-    def plot(self, path=None, *, label="trace", other=None, other_label="simulation"):
-        """Background-free trace and spectrum (with a second result side by side)."""
-        import matplotlib
+    def plot(self, path=None, *, other=None):
+        """Background-free trace and spectrum; with ``other``, both on common axes.
 
-        if path is not None:
-            matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        See :func:`plot_comparison`.
+        """
+        return plot_comparison([self] + ([other] if other is not None else []), path)
 
-        results = [(self, label)] + ([(other, other_label)] if other is not None else [])
-        fig, axes = plt.subplots(2, len(results), figsize=(5 * len(results), 6), squeeze=False)
-        for k, (r, lab) in enumerate(results):
-            ax = axes[0, k]
-            ax.plot(1e3 * r.b, r.dg, lw=0.8)
-            ax.set_xlabel("B [mT]")
-            ax.set_ylabel("dG [e^2/h]")
-            ax.set_title(lab)
-            ax = axes[1, k]
-            ax.plot(r.freqs * r.period_T, r.spec)
-            for n in (1, 2, 3):
-                ax.axvline(n, color="0.6", lw=0.6, ls="--")
-            ax.set_xlim(0, 4)
-            ax.set_xlabel("frequency [units of e/h per area: 1 = h/e, 2 = h/2e]")
-            ax.set_ylabel("amplitude [e^2/h]")
-        fig.tight_layout()
-        if path is not None:
-            fig.savefig(path, dpi=110)
-            plt.close(fig)
-        return fig
+
+def plot_comparison(results, path=None, *, area_m2=None):
+    """Traces and spectra of several AB results on common axes.
+
+    The spectra share one frequency axis [1/T] (the h/e frequency of a ring
+    of area A is A / (h/e)), or, with ``area_m2``, flux quanta through that
+    area, so that rings of different areas are not silently rescaled to one
+    period. Each result's own h/e and h/2e frequencies are marked.
+    """
+    fig, (top, bottom) = _figure(2, 1, (7, 6.5), save=path is not None)
+    unit = 1.0 if area_m2 is None else area_m2 / PHI0
+    for r in results:
+        label = r.label if r.n_traces == 1 else f"{r.label} (mean of {r.n_traces})"
+        line = top.plot(1e3 * r.b, r.dg, lw=0.8, label=label)[0]
+        f1 = 1 / r.period_T
+        bottom.plot(r.freqs / unit, r.spec, color=line.get_color(), label=label)
+        for n, ls_ in ((1, "--"), (2, ":")):
+            bottom.axvline(n * f1 / unit, color=line.get_color(), lw=0.7, ls=ls_)
+    top.set_xlabel("B [mT]")
+    top.set_ylabel("dG, background removed [e^2/h]")
+    top.legend(fontsize=8)
+    fmax = 3.5 * max(1 / r.period_T for r in results) / unit
+    bottom.set_xlim(0, fmax)
+    bottom.set_xlabel("frequency [1/T]" if area_m2 is None else
+                      f"flux quanta h/e through {1e12 * area_m2:.3g} um^2 per period")  # fmt: skip
+    bottom.set_ylabel("amplitude [e^2/h]")
+    bottom.legend(fontsize=8, title="dashed: h/e, dotted: h/2e")
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=110)
+    return fig
+
+
+def area_mismatch(result, r_in, r_out) -> str | None:
+    """A sentence when ``result``'s area lies outside the rings pi r_in^2 .. pi r_out^2 [m]."""
+    lo, hi = np.pi * r_in**2, np.pi * r_out**2
+    a, e = result.area_m2, result.area_m2 * result.period_T_stderr / result.period_T
+    if lo - 2 * e <= a <= hi + 2 * e:
+        return None
+    return (
+        f"the {result.label}'s area {1e12 * a:.4g} um^2 is outside the simulated ring's "
+        f"{1e12 * lo:.4g}-{1e12 * hi:.4g} um^2 (radii {1e9 * r_in:.4g}-{1e9 * r_out:.4g} nm): "
+        "the rings differ; compare rings of the same size"
+    )
 
 
 def analyze(
@@ -243,6 +292,7 @@ def analyze(
     window: float | None = None,
     harmonics: int = 3,
     source: str = "",
+    label: str = "trace",
 ) -> ABResult:
     """Period, area, radius, harmonic amplitudes and l_phi of a G(B) trace.
 
@@ -299,8 +349,33 @@ def analyze(
         l_err = l_phi * rel / math.log(ratio)
     return ABResult(
         period, period_err, amps, errs, radius, radius_err, l_phi, l_err,
-        freqs, spec, b, dg, source,
+        freqs, spec, b, dg, source, label,
     )  # fmt: skip
+
+
+def analyze_ensemble(b, traces, *, label="simulation", source="", **kwargs) -> ABResult:
+    """AB analysis of the mean of several traces, with the single traces' amplitudes.
+
+    The mean trace keeps the Altshuler-Aronov-Spivak h/2e oscillation and
+    averages the sample-specific h/e one out (as N^(-1/2)); the mean of the
+    single traces' harmonic amplitudes (with its standard error) gives the
+    typical h/e amplitude of one ring.
+    """
+    traces = np.atleast_2d(np.asarray(traces, float))
+    mean = analyze(b, traces.mean(axis=0), label=label, source=source, **kwargs)
+    if len(traces) == 1:
+        return mean
+    f1 = 1 / mean.period_T
+    bb, _ = uniform(b, traces[0])
+    per = []
+    for g in traces:
+        _, gg = uniform(b, g)
+        dg = remove_background(bb, gg, kwargs.get("background", "poly"), kwargs.get("order", 3),
+                               kwargs.get("window"))  # fmt: skip
+        per.append(_harmonic_fit(bb, dg, f1, kwargs.get("harmonics", 3))[0])
+    per = np.array(per)
+    return replace(mean, n_traces=len(traces), trace_amplitudes=per.mean(axis=0),
+                   trace_amplitudes_stderr=per.std(axis=0, ddof=1) / math.sqrt(len(per)))  # fmt: skip
 
 
 def l_phi_from_harmonics(a1, a2, radius, coherent_ratio=None):

@@ -43,7 +43,7 @@ import math
 import numpy as np
 from scipy import interpolate, linalg
 
-from .lineshapes import HBAR_OVER_E
+from cooperon.constants import HBAR_OVER_E
 
 __all__ = [
     "MAX_FIELDS",

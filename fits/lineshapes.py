@@ -17,22 +17,24 @@ Conventions (``../shared/reference/physics.md``):
 from __future__ import annotations
 
 import numpy as np
-from scipy import constants as sc
 from scipy import special
+
+from cooperon.constants import HBAR_OVER_E
 
 __all__ = [
     "F",
     "b_from_length",
     "flux_cancellation",
+    "graphene",
+    "graphene_spin_orbit",
     "hln",
     "hln_spin_orbit",
     "length_from_b",
     "parallel_field",
+    "time_from_b",
     "wire",
     "wire_finite",
 ]
-
-HBAR_OVER_E = sc.hbar / sc.e  # [T m^2]
 
 
 def F(x):
@@ -244,6 +246,42 @@ def flux_cancellation(ratio, *, dim):
     return c.reshape(r.shape) if r.ndim else float(c[0])
 
 
+def graphene(b, b_phi, b_i, b_star):
+    """Weak localization of monolayer graphene (McCann et al., PRL 97, 146805 (2006)) [e^2/h].
+
+        dsigma(B) = (1/pi) [F(B_phi/B) - F((B_phi + 2 B_i)/B) - 2 F((B_phi + B_i + B_*)/B)]
+
+    with the HLN function F of this module (F(B_x/B) is McCann's
+    F(B/B_x) = ln(B/B_x) + psi(1/2 + B_x/B)), B_x = hbar/(4 e D tau_x):
+    B_phi dephasing, B_i intervalley scattering, B_* intravalley
+    chirality-breaking scattering (trigonal warping, short-range disorder).
+    The prefactor e^2/(pi h) counts spin and valley (g_s g_v = 4): for fast
+    intervalley and intravalley scattering the formula tends to the HLN
+    weak localization of a spin-degenerate film (alpha = 1, g_s = 2).
+    """
+    return (
+        _F0(_x(b_phi, b)) - _F0(_x(b_phi + 2 * b_i, b)) - 2 * _F0(_x(b_phi + b_i + b_star, b))
+    ) / np.pi
+
+
+def graphene_spin_orbit(b, b_phi, b_asy, b_so):
+    """Graphene with spin-orbit coupling, fast intervalley scattering [e^2/h].
+
+    McCann and Fal'ko, PRL 108, 166606 (2012):
+
+        dsigma(B) = -(1/(2 pi)) [F(B_phi/B) - F((B_phi + 2 B_asy)/B) - 2 F((B_phi + B_so)/B)]
+
+    with 1/tau_so = 1/tau_sym + 1/tau_asy (z -> -z symmetric and asymmetric
+    spin-orbit relaxation) and B_x = hbar/(4 e D tau_x). Limits (pinned by
+    tests): B_asy = B_so = 0 gives graphene weak localization (1/pi) F(B_phi/B);
+    B_asy, B_so >> B, B_phi give antilocalization -(1/(2 pi)) F(B_phi/B)
+    (HLN with alpha = -1/2, g_s = 2).
+    """
+    return -(_F0(_x(b_phi, b)) - _F0(_x(b_phi + 2 * b_asy, b)) - 2 * _F0(_x(b_phi + b_so, b))) / (
+        2 * np.pi
+    )
+
+
 def b_from_length(length_m):
     """Characteristic field hbar/(4 e l^2) [T] of a length [m]."""
     return HBAR_OVER_E / (4 * np.asarray(length_m, dtype=float) ** 2)
@@ -252,3 +290,8 @@ def b_from_length(length_m):
 def length_from_b(b_tesla):
     """Inverse of :func:`b_from_length`: l = sqrt(hbar/(4 e B)) [m]."""
     return np.sqrt(HBAR_OVER_E / (4 * np.asarray(b_tesla, dtype=float)))
+
+
+def time_from_b(b_tesla, diffusion):
+    """Relaxation time tau_x = hbar / (4 e D B_x) [s] of a characteristic field [T], D [m^2/s]."""
+    return HBAR_OVER_E / (4 * diffusion * np.asarray(b_tesla, dtype=float))

@@ -1,28 +1,57 @@
-"""Fit models: a line shape plus bounds, an automatic guess and the fit itself.
+"""Fit models: a line shape plus bounds, a guess and the fit, built on lmfit.
 
 The split follows lmfit: a pure line shape (``fits.lineshapes``), a
-:class:`Model` that names its parameters, bounds them and guesses starting
-values from the data, and a :class:`~fits.result.FitResult` that reports
-and plots itself. The least-squares engine is ``scipy.optimize.least_squares``;
-positive scale parameters (fields, lengths) are fitted in log space.
+:class:`Model` that names its parameters, bounds them, guesses starting
+values and checks where it applies, and a :class:`~fits.result.FitResult`
+that reports and plots itself. The fit is ``lmfit.Minimizer`` with SciPy's
+trust-region least squares; scale parameters (fields, lengths) are fitted in
+log space (lmfit parameters ``ln_<name>``, the physical value an expression
+``exp(ln_<name>)`` whose error lmfit propagates).
+
+Weights: a covariance matrix of the data (generalized least squares: a
+simulated ensemble, whose neighbouring fields share realizations), per-point
+errors, or none (the errors are then scaled by the residual scatter).
+
+Uncertainties (:meth:`Model.fit`): four estimates are computed and
+reported, and one is quoted (``FitResult.quoted`` says which):
+
+- ``stat``: least squares with the given weights (with a covariance matrix
+  this is the honest statistical error, and chi^2 tests the model);
+- ``hac``: least squares whose residuals are correlated along the field
+  (universal conductance fluctuations, drifts): the Newey-West
+  (heteroskedasticity and autocorrelation consistent) covariance, with a
+  Bartlett window as long as twice the residuals' integrated correlation;
+- ``neff``: the least-squares error times sqrt(n / n_eff), the effective
+  number of independent points of residuals taken as AR(1) (lag-1
+  correlation rho: n / n_eff = (1 + rho) / (1 - rho));
+- ``bootstrap``: a moving-block bootstrap of the residuals over field;
+- ``window``: the spread of the estimate over field windows from 1/2 to
+  all of the fitted window (a model that does not describe the data drifts
+  with the window).
 """
 
 from __future__ import annotations
 
+import itertools
 import math
+import warnings
 from dataclasses import dataclass
 
+import lmfit
 import numpy as np
-from scipy import constants as sc
-from scipy import optimize
+from scipy import linalg
+
+from cooperon.constants import HBAR_OVER_E
 
 from . import lineshapes as ls
-from .result import FitResult
+from .result import FitFlag, FitResult
 
 __all__ = [
     "HLN",
     "FiniteFilm",
     "FiniteFilmParallel",
+    "Graphene",
+    "GrapheneSpinOrbit",
     "HLNSpinOrbit",
     "Model",
     "ParallelField",
@@ -30,6 +59,17 @@ __all__ = [
     "Wire",
     "WireFinite",
 ]
+
+#: A field parameter this many times the largest fitted field is beyond what the data resolve.
+BEYOND_FIELD_RANGE = 30.0
+#: |correlation| above which two parameters are flagged degenerate.
+DEGENERATE = 0.95
+#: HLN (and the parallel-field law) need samples at least this many l_phi wide and long.
+LARGE_SAMPLE = 5.0
+#: Reduced chi^2 beyond which a weighted fit's errors could not honestly be rescaled (x5).
+POOR_CHI2 = 25.0
+#: Windows of the window scan, as fractions of the fitted window.
+WINDOW_FRACTIONS = (0.5, 0.625, 0.75, 0.875, 1.0)
 
 
 @dataclass(frozen=True)
@@ -43,25 +83,65 @@ class Param:
     log: bool = False
 
 
+BACKGROUND = Param("background", "e^2/h/T^2", -np.inf, np.inf)
+AMPLITUDE = Param("amplitude", "", -1e3, 1e3)
+OFFSET = Param("offset", "e^2/h", -np.inf, np.inf)
+
+
 class Model:
-    """Base class. Subclasses define ``params``, ``shape(b, **values)`` and ``derived``."""
+    """Base class. Subclasses define ``params``, ``shape(b, **values)``, ``derived`` and
+    ``applicability``.
+
+    Parameters
+    ----------
+    g_s : int
+        Spin degeneracy of the conductance (1 spinless, 2 spin-degenerate).
+    fixed : dict, optional
+        Parameters held at given values.
+    background : bool
+        Add a classical background c B^2 [e^2/h per T^2] (parameter
+        ``background``).
+    free_amplitude : bool
+        Multiply the line shape by a free ``amplitude`` (an unknown geometry
+        factor: a bulk or polycrystalline sample); alpha is then fixed (1
+        unless given) and only the field scales are meaningful.
+    offset : bool
+        Add a free constant ``offset`` [e^2/h]: the error of the zero-field
+        value a measured trace is referred to (one noisy point shifts the
+        whole curve). Measured data are fitted with it by default
+        (``cooperon fit``); a simulated ensemble does not need it, its
+        covariance carries that error.
+    """
 
     name = "model"
     params: tuple[Param, ...] = ()
-    #: The quantity the model describes: "sheet" (dsigma) or "total" (dG).
+    #: "sheet" (dsigma per square) or "total" (dG of the device)
     quantity = "sheet"
+    #: the field the model describes: "b_perp" or "b_par"
+    axis = "b_perp"
+    #: spin (and valley) degeneracies the model accepts
+    degeneracies = (1, 2)
+    #: cheap to evaluate: the profile likelihood and bootstrap run by default
+    cheap = True
 
-    def __init__(self, *, g_s: int, fixed: dict | None = None):
-        if g_s not in (1, 2):
+    def __init__(self, *, g_s: int, fixed=None, background=False, free_amplitude=False,
+                 offset=False):  # fmt: skip
+        if g_s not in self.degeneracies:
             raise ValueError(
-                f"g_s is the spin degeneracy: 2 for a spin-degenerate sample, 1 for a "
-                f"spinless one (e.g. a per-spin simulation); got {g_s!r}"
+                f"g_s is the degeneracy of the conductance: {' or '.join(map(str, self.degeneracies))}"
+                f" for the {self.name} model (2: spin-degenerate, 1: spinless, e.g. a per-spin "
+                f"simulation); got {g_s!r}"
             )
         self.g_s = g_s
         self.fixed = dict(fixed or {})
+        self.background = bool(background)
+        self.free_amplitude = bool(free_amplitude)
+        self.offset = bool(offset)
         names = {p.name for p in self.params}
+        if self.free_amplitude and "alpha" in names:
+            self.fixed.setdefault("alpha", 1.0)
         for k in self.fixed:
-            if k not in names:
+            if k not in {p.name for p in self.all_params}:
                 raise ValueError(f"cannot fix {k!r}: {self.name} has parameters {sorted(names)}")
 
     # -- to override ----------------------------------------------------------
@@ -73,72 +153,94 @@ class Model:
         """Derived quantities (value, stderr) in lab units."""
         return {}
 
+    def applicability(self, values: dict) -> list[FitFlag]:
+        """Flags when the fitted sample is outside the model's regime (default: none)."""
+        return []
+
     def validity_bmax(self) -> float | None:
         """Largest field [T] where the model holds (None: unknown)."""
         return None
 
+    def scale_field(self, values: dict) -> float:
+        """The model's characteristic field [T] (B_phi, B*, ...)."""
+        return values["b_phi"]
+
+    def guess_grids(self, b) -> dict:
+        """Grids of starting values for the log-space parameters."""
+        bmax = float(np.max(np.abs(b)))
+        logs = [p for p in self.free if p.log]
+        n = {1: 80, 2: 24}.get(len(logs), 12)
+        return {p.name: np.geomspace(1e-3 * bmax, 1e3 * bmax, n) for p in logs}
+
     # -- generic machinery -------------------------------------------------------
 
     @property
+    def all_params(self) -> tuple[Param, ...]:
+        extra = (AMPLITUDE,) if self.free_amplitude else ()
+        extra += (BACKGROUND,) if self.background else ()
+        return self.params + extra + ((OFFSET,) if self.offset else ())
+
+    @property
     def free(self) -> tuple[Param, ...]:
-        return tuple(p for p in self.params if p.name not in self.fixed)
+        return tuple(p for p in self.all_params if p.name not in self.fixed)
 
     def __call__(self, b, **values):
-        return self.shape(b, **{**self.fixed, **values})
+        v = {**self.fixed, **values}
+        y = self.shape(b, **{p.name: v[p.name] for p in self.params})
+        if self.free_amplitude:
+            y = v["amplitude"] * y
+        if self.background:
+            y = y + v["background"] * np.asarray(b, dtype=float) ** 2
+        if self.offset:
+            y = y + v["offset"]
+        return y
 
-    def _to_internal(self, values):
-        return np.array([math.log(values[p.name]) if p.log else values[p.name] for p in self.free])
+    def parameters(self, start: dict) -> lmfit.Parameters:
+        """lmfit Parameters at ``start`` (log-space ``ln_<name>`` for scale parameters)."""
+        out = lmfit.Parameters()
+        for p in self.all_params:
+            if p.name in self.fixed:
+                out.add(p.name, value=float(self.fixed[p.name]), vary=False)
+            elif p.log:
+                lo, hi = math.log(p.lower), math.log(p.upper)
+                u = min(max(math.log(start[p.name]), lo + 1e-9), hi - 1e-9)
+                out.add(f"ln_{p.name}", value=u, min=lo, max=hi)
+                out.add(p.name, expr=f"exp(ln_{p.name})")
+            else:
+                v = min(max(float(start[p.name]), p.lower), p.upper)
+                out.add(p.name, value=v, min=p.lower, max=p.upper)
+        return out
 
-    def _from_internal(self, u):
-        return {p.name: (math.exp(x) if p.log else float(x)) for p, x in zip(self.free, u)}
+    def _values(self, params) -> dict:
+        return {p.name: float(params[p.name].value) for p in self.all_params}
 
-    def _bounds(self):
-        lo = [math.log(p.lower) if p.log else p.lower for p in self.free]
-        hi = [math.log(p.upper) if p.log else p.upper for p in self.free]
-        return np.array(lo), np.array(hi)
+    def guess(self, b, y, weights=None) -> dict:
+        """Starting values: a grid over the scale parameters with the linear ones solved.
 
-    def guess(self, b, y) -> dict:
-        """Starting values: a log grid over the scale parameter with the linear amplitude solved."""
-        scale = next(p for p in self.free if p.log)
-        grid = self._guess_grid(b)
+        The linear parameters (alpha, amplitude, background) enter the model
+        linearly: for every grid point they are the weighted least-squares
+        solution, clipped to their bounds.
+        """
+        w = np.ones_like(y) if weights is None else weights
+        grids = self.guess_grids(b)
+        lins = [p for p in self.free if not p.log]
         best, best_cost = None, np.inf
-        for s in grid:
-            values = {p.name: self._start(p) for p in self.free}
-            values[scale.name] = s
-            f = self(b, **values)
-            amp = self._amplitude_name()
-            if amp in values:
-                f1 = self(b, **{**values, amp: 1.0})
-                norm = float(f1 @ f1)
-                a = float(f1 @ y) / norm if norm > 0 else 0.0
-                amp_p = next(p for p in self.free if p.name == amp)
-                values[amp] = float(np.clip(a, amp_p.lower, amp_p.upper))
-                f = self(b, **values)
-            cost = float(np.sum((y - f) ** 2))
+        for combo in itertools.product(*grids.values()):
+            values = {p.name: _start(p) for p in self.free}
+            values.update(zip(grids, combo))
+            if lins:
+                zero = {**values, **{p.name: 0.0 for p in lins}}
+                f0 = self(b, **zero)
+                basis = np.stack([self(b, **{**zero, p.name: 1.0}) - f0 for p in lins], axis=1)
+                coef, *_ = np.linalg.lstsq(basis * w[:, None], (y - f0) * w, rcond=None)
+                for p, c in zip(lins, coef):
+                    values[p.name] = float(np.clip(c, p.lower, p.upper))
+            with np.errstate(all="ignore"):
+                r = (y - self(b, **values)) * w
+            cost = float(r @ r)
             if cost < best_cost:
                 best, best_cost = values, cost
         return best
-
-    def _amplitude_name(self):
-        return "alpha"
-
-    def _guess_grid(self, b):
-        bmax = float(np.max(np.abs(b)))
-        return np.exp(np.linspace(math.log(1e-4 * bmax), math.log(1e3 * bmax), 80))
-
-    def expected_sign(self, values: dict) -> int:
-        """Sign of the magnetoconductance the model predicts (0: either)."""
-        a = values.get("alpha", self.fixed.get("alpha"))
-        return 0 if a is None or "alpha" not in self.fixed else int(np.sign(a))
-
-    def scale_field(self, values: dict) -> float:
-        """The model's characteristic field [T] (B_phi, B*, ...)."""
-        raise NotImplementedError
-
-    def _start(self, p: Param) -> float:
-        if p.name == "alpha":
-            return 1.0
-        return math.sqrt(p.lower * p.upper) if p.log else 0.5 * (p.lower + p.upper)
 
     def fit(
         self,
@@ -146,10 +248,12 @@ class Model:
         y,
         sigma=None,
         *,
+        cov=None,
         window: float | None = None,
         diffusion: float | None = None,
         guess: dict | None = None,
         source: str = "",
+        errors: str = "auto",
     ) -> FitResult:
         """Fit the magnetoconductance ``y`` [e^2/h] measured at fields ``b`` [T].
 
@@ -158,14 +262,96 @@ class Model:
         b, y : array_like
             Field [T] and magnetoconductance relative to zero field [e^2/h].
         sigma : array_like, optional
-            Standard errors of ``y`` (absolute weights). Without them the
-            errors are scaled by the residual scatter (reduced chi^2 = 1).
+            Standard errors of ``y`` (absolute weights).
+        cov : array_like, optional
+            Covariance matrix of ``y`` [(e^2/h)^2] (generalized least
+            squares), e.g. from the realizations of a simulated ensemble.
         window : float, optional
             Fit |B| <= window [T]; default the model's validity limit when
             known, else all data.
         diffusion : float, optional
             Diffusion constant D [m^2/s]; gives tau_phi = l_phi^2 / D.
+        errors : {"auto", "all", "fast"}
+            Which error estimates to compute. "fast": least squares only.
+            "all": also the HAC, bootstrap and window-scan estimates.
+            "auto": "all" for cheap models, and without the bootstrap for
+            the expensive ones.
+
+        Notes
+        -----
+        The quoted standard error of a parameter is the largest of the
+        statistical estimates that apply (``stat``, and without a data
+        covariance also ``hac`` and ``bootstrap``), combined in quadrature
+        with the ``window`` spread in excess of that statistical error: the
+        window spread of a model that describes the data is itself
+        statistical (nested windows share their points), so only what
+        exceeds the statistical error is counted as systematic.
         """
+        b, y, sigma, cov, window = self._prepare(b, y, sigma, cov, window)
+        weighting = "covariance" if cov is not None else "errors" if sigma is not None else "none"
+        whiten = _whitener(sigma, cov)
+        start = guess or self.guess(b, y, None if sigma is None else 1 / sigma)
+        res, _ = self._minimize(b, y, whiten, start, weighting)
+        values = self._values(res.params)
+        free_names = [p.name for p in self.free]
+        stat = {n: _stderr(res.params[n]) for n in free_names}
+        correl = _correlation(res)
+        resid = y - self(b, **values)
+        white = whiten(resid)
+        mode = "all" if errors == "auto" and self.cheap else errors
+        est = {"stat": stat}
+        tau_int = _integrated_correlation(white)
+        if mode != "fast":
+            if weighting != "covariance":
+                est["hac"] = self._hac(b, values, whiten, white, tau_int)
+                factor = math.sqrt(_ar1_factor(white))
+                est["neff"] = {n: e * factor for n, e in stat.items()}
+            if mode == "all" and weighting != "covariance":
+                est["bootstrap"] = self._bootstrap(b, y, values, whiten, white, tau_int, weighting)
+        if mode != "fast":
+            inflate = np.array([_ratio(max((est[m][n] for m in est), default=math.nan), stat[n])
+                                for n in free_names])  # fmt: skip
+            est["window"], excess = self._window_scan(b, y, sigma, cov, values, weighting, inflate)
+        else:
+            excess = None
+        quoted, how = _quote(est, excess, free_names)
+        red, dof = float(res.redchi), max(int(res.nfree), 1)
+        if weighting != "none" and red > _chi2_limit(dof):
+            # the model does not describe the data to their precision: PDG scale factor
+            quoted = {n: e * math.sqrt(red) for n, e in quoted.items()}
+            how += f", scaled by sqrt(reduced chi^2) = {math.sqrt(red):.2g}"
+        stderr = {**quoted, **dict.fromkeys(self.fixed, 0.0)}
+        flags = self._diagnose(b, y, res, values, stderr, correl, white, weighting, tau_int)
+        if mode == "all" and self.cheap:
+            flags += self._profile(b, y, whiten, res, weighting)
+        flags += self.applicability(values)
+        chi2, dof = float(res.chisqr), max(int(res.nfree), 1)
+        return FitResult(
+            model=self,
+            values=values,
+            stderr=stderr,
+            correl=correl,
+            free=tuple(free_names),
+            b=b,
+            y=y,
+            sigma=sigma,
+            window=window,
+            chi2=chi2,
+            dof=dof,
+            reduced_chi2=chi2 / dof,
+            residuals=resid,
+            derived=self.derived(values, stderr, diffusion),
+            flags=tuple(flags),
+            source=source,
+            errors=est,
+            quoted=how,
+            weighting=weighting,
+            lmfit=res,
+        )
+
+    # -- fit steps -----------------------------------------------------------------
+
+    def _prepare(self, b, y, sigma, cov, window):
         b = np.asarray(b, dtype=float)
         y = np.asarray(y, dtype=float)
         if b.shape != y.shape or b.ndim != 1:
@@ -186,121 +372,445 @@ class Model:
         keep = np.ones(b.shape, bool) if window is None else np.abs(b) <= window
         n_free = len(self.free)
         if keep.sum() < n_free + 3:
+            where = "all" if window is None else f"|B| <= {1e3 * window:.4g} mT"
             raise ValueError(
-                f"too few points to fit: {keep.sum()} in the field window "
-                f"{'all' if window is None else f'|B| <= {window:.4g} T'}; the {self.name} model "
-                f"has {n_free} free parameter(s) and needs at least {n_free + 3} points"
+                f"too few points to fit: {keep.sum()} in the field window ({where}); the "
+                f"{self.name} model has {n_free} free parameter(s) and needs at least "
+                f"{n_free + 3} points: widen the window or add field points"
             )
+        if cov is not None:
+            cov = np.asarray(cov, dtype=float)
+            if cov.shape != (b.size, b.size):
+                raise ValueError(f"cov must be {b.size} x {b.size}, got {cov.shape}")
+            cov = cov[np.ix_(keep, keep)]
+            sigma = np.sqrt(np.diag(cov))
         b, y = b[keep], y[keep]
-        sigma = None if sigma is None else sigma[keep]
-        w = 1.0 if sigma is None else 1.0 / sigma
-        start = guess or self.guess(b, y)
-        lo, hi = self._bounds()
-        u0 = np.clip(self._to_internal(start), lo + 1e-9, hi - 1e-9)
+        sigma = None if sigma is None else sigma[keep] if sigma.size == keep.size else sigma
+        window = float(np.max(np.abs(b))) if window is None else float(window)
+        return b, y, sigma, cov, window
 
-        def residuals(u):
-            return (y - self(b, **self._from_internal(u))) * w
+    def _minimize(self, b, y, whiten, start, weighting):
+        params = self.parameters(start)
 
-        sol = optimize.least_squares(residuals, u0, bounds=(lo, hi), x_scale="jac", method="trf")
-        values = self._from_internal(sol.x)
-        res = sol.fun
-        dof = max(len(y) - n_free, 1)
-        chi2 = float(res @ res)
-        red = chi2 / dof
-        jac = sol.jac
+        def residual(p):
+            return whiten(y - self(b, **self._values(p)))
+
+        mini = lmfit.Minimizer(
+            residual, params, scale_covar=weighting == "none", nan_policy="raise"
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            res = mini.minimize(method="least_squares", x_scale="jac")
+        return res, mini
+
+    def _internal(self, values):
+        return np.array([math.log(values[p.name]) if p.log else values[p.name] for p in self.free])
+
+    def _external(self, u, values):
+        out = dict(values)
+        for p, x in zip(self.free, u):
+            out[p.name] = math.exp(x) if p.log else float(x)
+        return out
+
+    def _jacobian(self, b, values):
+        u0 = self._internal(values)
+        cols = []
+        for k, p in enumerate(self.free):
+            h = 1e-5 if p.log else 1e-5 * max(1.0, abs(u0[k]))
+            up, dn = u0.copy(), u0.copy()
+            up[k] += h
+            dn[k] -= h
+            cols.append(
+                (self(b, **self._external(up, values)) - self(b, **self._external(dn, values)))
+                / (2 * h)
+            )
+        return np.stack(cols, axis=1)
+
+    def _to_physical(self, values, err_u):
+        return {p.name: (values[p.name] * e if p.log else e) for p, e in zip(self.free, err_u)}
+
+    def _hac(self, b, values, whiten, white, tau_int):
+        """Newey-West covariance of the least-squares estimate with correlated residuals."""
+        x = np.stack([whiten(c) for c in self._jacobian(b, values).T], axis=1)
         try:
-            cov = np.linalg.inv(jac.T @ jac)
+            bread = np.linalg.inv(x.T @ x)
         except np.linalg.LinAlgError:
-            cov = np.full((n_free, n_free), np.nan)
-        if sigma is None:
-            cov = cov * red
-        err_u = np.sqrt(np.clip(np.diag(cov), 0, None))
-        stderr = {}
-        for p, x, e in zip(self.free, sol.x, err_u):
-            stderr[p.name] = (math.exp(x) * e) if p.log else float(e)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            correl = cov / np.outer(err_u, err_u)
-        all_values = {**values, **{k: float(v) for k, v in self.fixed.items()}}
-        all_stderr = {**stderr, **dict.fromkeys(self.fixed, 0.0)}
-        warnings = self._diagnose(b, y, sol, lo, hi, values, res, sigma is not None, red, dof)
+            return dict.fromkeys((p.name for p in self.free), math.nan)
+        lags = min(len(b) // 3, max(1, math.ceil(2 * tau_int)))
+        score = x * white[:, None]
+        meat = score.T @ score
+        for k in range(1, lags + 1):
+            gamma = score[k:].T @ score[:-k]
+            meat += (1 - k / (lags + 1)) * (gamma + gamma.T)
+        n, m = len(b), len(self.free)
+        cov = bread @ meat @ bread * n / max(n - m, 1)
+        return self._to_physical(values, np.sqrt(np.clip(np.diag(cov), 0, None)))
+
+    def _bootstrap(self, b, y, values, whiten, white, tau_int, weighting, n_boot=100):
+        """Moving-block bootstrap of the residuals along the field: spread of the refits."""
+        n = len(b)
+        block = min(max(1, math.ceil(2 * tau_int)), max(1, n // 4))
+        rng = np.random.default_rng(20240611)
+        f = self(b, **values)
+        resid = y - f
+        starts = np.arange(n - block + 1)
+        out = []
+        for _ in range(n_boot):
+            picks = rng.choice(starts, size=math.ceil(n / block))
+            idx = (picks[:, None] + np.arange(block)[None, :]).ravel()[:n]
+            y_star = f + resid[idx]
+            try:
+                r, _ = self._minimize(b, y_star, whiten, values, weighting)
+            except (ValueError, np.linalg.LinAlgError):  # pragma: no cover - a failed refit
+                continue
+            out.append(self._internal(self._values(r.params)))
+        if len(out) < 10:
+            return dict.fromkeys((p.name for p in self.free), math.nan)
+        return self._to_physical(values, np.std(np.array(out), axis=0, ddof=1))
+
+    def _window_scan(self, b, y, sigma, cov, values, weighting, inflate):
+        """Drift of the estimate over windows WINDOW_FRACTIONS of the fitted one.
+
+        Returns the RMS drift from the full-window value and the part of it
+        that statistics do not explain: for nested windows the difference of
+        the two estimates has variance sigma_w^2 - sigma_full^2 (Hausman), so
+        the systematic drift is sqrt(max(0, <d_w^2 - (sigma_w^2 - sigma_full^2)>)).
+        ``inflate`` scales the least-squares errors (the HAC/bootstrap over
+        the least-squares error of the full window).
+        """
+        top = float(np.max(np.abs(b)))
+        u_full = self._internal(values)
+        d2, var = [], []
+        full_err = None
+        for frac in WINDOW_FRACTIONS:
+            keep = np.abs(b) <= frac * top * (1 + 1e-12)
+            if keep.sum() < len(self.free) + 3:
+                continue
+            sub_cov = None if cov is None else cov[np.ix_(keep, keep)]
+            sub_sig = None if sigma is None or cov is not None else sigma[keep]
+            w = _whitener(sub_sig, sub_cov)
+            try:
+                r, _ = self._minimize(b[keep], y[keep], w, values, weighting)
+            except (ValueError, np.linalg.LinAlgError):  # pragma: no cover
+                continue
+            u = self._internal(self._values(r.params))
+            err = np.array([_stderr(r.params[f"ln_{p.name}" if p.log else p.name])
+                            for p in self.free]) * inflate  # fmt: skip
+            if frac == WINDOW_FRACTIONS[-1]:
+                full_err = err
+            else:
+                d2.append((u - u_full) ** 2)
+                var.append(err**2)
+        nan = dict.fromkeys((p.name for p in self.free), math.nan)
+        if len(d2) < 2 or full_err is None:
+            return nan, nan
+        d2, var = np.array(d2), np.array(var)
+        drift = np.sqrt(d2.mean(axis=0))
+        diff = d2 - (var - full_err**2)
+        ok = np.isfinite(diff)
+        mean = np.where(ok.any(axis=0), np.where(ok, diff, 0).sum(axis=0) / np.maximum(ok.sum(axis=0), 1),
+                        np.nan)  # fmt: skip
+        excess = np.sqrt(np.clip(mean, 0, None))
+        return self._to_physical(values, drift), self._to_physical(values, excess)
+
+    def _profile(self, b, y, whiten, res, weighting) -> list[FitFlag]:
+        """Profile likelihood of the scale parameters: the 1-sigma interval must close.
+
+        Each log-space parameter is stepped away from its best value on both
+        sides (steps doubling from its least-squares error), the other free
+        parameters re-fitted at each step, until chi^2 has risen by 1 (times
+        the reduced chi^2 without weights) or the parameter's bound is hit.
+        """
+        best = self._values(res.params)
+        chi0 = float(res.chisqr)
+        rise = float(res.redchi) if weighting == "none" else 1.0
+        others = list(self.free)
+        open_ = []
+        for p in self.free:
+            if not p.log:
+                continue
+            err = res.params[f"ln_{p.name}"].stderr
+            step0 = 0.05 if err is None or not np.isfinite(err) or err <= 0 else min(err, 1.0)
+            closed = []
+            for sign in (1.0, -1.0):
+                u, step, hit = math.log(best[p.name]), step0, False
+                lo, hi = math.log(p.lower), math.log(p.upper)
+                for _ in range(12):
+                    u = min(max(u + sign * step, lo), hi)
+                    chi = self._chi2_with(b, y, whiten, best, p.name, math.exp(u), others)
+                    if chi >= chi0 + rise:
+                        hit = True
+                        break
+                    if u in (lo, hi):
+                        break
+                    step *= 2
+                closed.append(hit)
+            if not all(closed):
+                open_.append(p.name)
+        if not open_:
+            return []
+        return [
+            FitFlag(
+                "undetermined",
+                f"the profile likelihood of {', '.join(open_)} does not close within its bounds: "
+                "the data do not determine it; widen the field range or fix a parameter",
+            )
+        ]
+
+    def _chi2_with(self, b, y, whiten, best, name, value, others):
+        """chi^2 with ``name`` held at ``value`` and the other free parameters re-fitted."""
+        rest = [p for p in others if p.name != name]
+        if not rest:
+            r = whiten(y - self(b, **{**best, name: value}))
+            return float(r @ r)
+        fixed = dict(self.fixed)
+        self.fixed = {**fixed, name: value}
+        try:
+            r, _ = self._minimize(b, y, whiten, best, "errors")
+            return float(r.chisqr)
+        finally:
+            self.fixed = fixed
+
+    def _diagnose(self, b, y, res, values, stderr, correl, white, weighting, tau_int):
+        out = []
+        params = res.params
+        at_bound = []
+        for p in self.free:
+            key = f"ln_{p.name}" if p.log else p.name
+            par = params[key]
+            span = max(1.0, abs(par.max - par.min)) if np.isfinite(par.max - par.min) else 1.0
+            if (np.isfinite(par.min) and abs(par.value - par.min) < 1e-6 * span) or (
+                np.isfinite(par.max) and abs(par.value - par.max) < 1e-6 * span
+            ):
+                at_bound.append(p.name)
+        if at_bound:
+            out.append(
+                FitFlag(
+                    "at_bound",
+                    f"{', '.join(at_bound)} ended on a bound of the {self.name} model: the data "
+                    "may not follow this model (e.g. antilocalization fitted with WL only)",
+                )
+            )
+        top = float(np.max(np.abs(b)))
+        beyond = [
+            p.name
+            for p in self.free
+            if p.log and p.unit == "T" and values[p.name] > BEYOND_FIELD_RANGE * top
+        ]
+        if beyond:
+            out.append(
+                FitFlag(
+                    "undetermined",
+                    f"{', '.join(beyond)} = {', '.join(f'{1e3 * values[n]:.3g} mT' for n in beyond)}"
+                    f" lies far above the largest field ({1e3 * top:.3g} mT): the data show only "
+                    f"its limit{self._limit_hint(beyond)}",
+                )
+            )
         vague = [
             f"{p.name} (relative error {stderr[p.name] / values[p.name]:.2g})"
             for p in self.free
-            if p.log and not stderr[p.name] < values[p.name]
+            if p.log and p.name not in beyond and not stderr[p.name] < values[p.name]
         ]
         if vague:
-            warnings.append(
-                f"poor fit: {', '.join(vague)} undetermined by these data; widen the field "
-                "range, add realizations, or fix alpha"
-            )
-        b_char, b_top = self.scale_field(all_values), float(np.max(np.abs(b)))
-        if b_char > b_top:
-            msg = (
-                f"the field range never reaches the characteristic field of the {self.name} "
-                f"model: {b_char * 1e3:.4g} mT > B_max = {b_top * 1e3:.4g} mT, so only the "
-                "parabolic low-field regime is seen"
-            )
-            if "alpha" in self.fixed or "alpha" not in {p.name for p in self.params}:
-                warnings.append(f"uncertain: {msg}")
-            else:
-                raise ValueError(
-                    f"{msg}, where B_phi and alpha are degenerate; extend the sweep to a "
-                    "few times that field or fix alpha"
+            out.append(
+                FitFlag(
+                    "undetermined",
+                    f"{', '.join(vague)}: not determined by these data; widen the field range, "
+                    "add data, or fix a parameter",
                 )
-        return FitResult(
-            model=self,
-            values=all_values,
-            stderr=all_stderr,
-            correl=correl,
-            free=tuple(p.name for p in self.free),
-            b=b,
-            y=y,
-            sigma=sigma,
-            window=float(np.max(np.abs(b))) if window is None else float(window),
-            chi2=chi2,
-            dof=dof,
-            reduced_chi2=red,
-            residuals=y - self(b, **values),
-            derived=self.derived(all_values, all_stderr, diffusion),
-            warnings=tuple(warnings),
-            source=source,
-        )
-
-    def _diagnose(self, b, y, sol, lo, hi, values, res, weighted, red, dof):
-        out = []
-        at_bound = [
-            p.name
-            for p, x, a, z in zip(self.free, sol.x, lo, hi)
-            if abs(x - a) < 1e-6 * max(1, abs(a)) or abs(x - z) < 1e-6 * max(1, abs(z))
-        ]
-        if at_bound:
-            out.append(
-                f"poor fit: {', '.join(at_bound)} at a bound of the {self.name} model; the data "
-                "may not follow this model (e.g. antilocalization fitted with WL only)"
             )
-        if weighted and red > 1 + 5 * math.sqrt(2 / dof):
-            out.append(f"poor fit: reduced chi^2 = {red:.3g} for {dof} degrees of freedom")
+        free = [p.name for p in self.free]
+        for i, j in zip(*np.triu_indices(len(free), 1)):
+            if abs(correl[i, j]) > DEGENERATE:
+                pair = {free[i], free[j]}
+                advice = (
+                    "fix alpha (1 for weak localization, -1/2 for strong spin-orbit coupling)"
+                    if "alpha" in pair
+                    else "fix one of them, or widen the field range"
+                )
+                out.append(
+                    FitFlag(
+                        "degenerate",
+                        f"{free[i]} and {free[j]} are correlated ({correl[i, j]:+.3f}): the data "
+                        f"trade one for the other; {advice}",
+                    )
+                )
+        dof = max(int(res.nfree), 1)
+        red = float(res.redchi)
+        if weighting != "none" and red > POOR_CHI2:
+            out.append(
+                FitFlag(
+                    "poor_fit",
+                    f"reduced chi^2 = {red:.3g} for {dof} degrees of freedom (weights: "
+                    f"{weighting}): the {self.name} model does not describe these data",
+                )
+            )
+        elif weighting != "none" and red > _chi2_limit(dof):
+            out.append(
+                FitFlag(
+                    "uncertain",
+                    f"reduced chi^2 = {red:.3g} for {dof} degrees of freedom (weights: "
+                    f"{weighting}): the model describes the data only to {math.sqrt(red):.2g} "
+                    "times their errors; the quoted errors are scaled by that factor",
+                )
+            )
         model = self(b, **values)
-        ss_tot = float(np.sum((y - y.mean()) ** 2))
-        if ss_tot > 0 and not weighted and 1 - float(np.sum((y - model) ** 2)) / ss_tot < 0.5:
-            out.append(
-                f"poor fit: the {self.name} model explains less than half of the variation of "
-                "the data"
-            )
+        if weighting == "none":
+            ss_tot = float(np.sum((y - y.mean()) ** 2))
+            if ss_tot > 0 and 1 - float(np.sum((y - model) ** 2)) / ss_tot < 0.5:
+                out.append(
+                    FitFlag(
+                        "poor_fit",
+                        f"the {self.name} model explains less than half of the data's variation",
+                    )
+                )
+            if tau_int > 2:
+                out.append(
+                    FitFlag(
+                        "correlated",
+                        f"the residuals are correlated over ~{tau_int:.1f} points (fluctuations or "
+                        "a background): the least-squares errors are too small, larger estimates "
+                        "are quoted",
+                    )
+                )
+        elif weighting == "errors" and red > 0.1:  # residuals far below the errors: nothing to see
+            z = _runs_z(white)
+            if z < -3.5:
+                out.append(
+                    FitFlag(
+                        "poor_fit",
+                        f"systematic residuals (runs test z = {z:.1f}): the line shape does not "
+                        "describe the data in this window",
+                    )
+                )
         sign = self.expected_sign(values)
         if sign and np.sign(y.mean()) == -sign and abs(y.mean()) > 3 * y.std() / math.sqrt(len(y)):
             kind = "decreases" if sign > 0 else "increases"
             out.append(
-                f"poor fit: the conductance {kind} with field, the opposite sign to this "
-                f"{self.name} model (antilocalization fitted with WL, or the reverse?)"
+                FitFlag(
+                    "poor_fit",
+                    f"the conductance {kind} with field, the opposite sign to this {self.name} "
+                    "model (antilocalization fitted with WL, or the reverse?)",
+                )
             )
-        z = _runs_z(res)
-        if z < -3.5:
-            out.append(
-                f"poor fit: residuals are systematic (runs test z = {z:.1f}); the line shape "
-                "does not describe the data in this window"
+        b_char = self.scale_field(values)
+        if b_char > top and not beyond:
+            msg = (
+                f"the field range never reaches the model's characteristic field "
+                f"({1e3 * b_char:.4g} mT > {1e3 * top:.4g} mT): only the parabolic low-field "
+                "regime is seen"
             )
+            if "alpha" in free:
+                advice = "extend the field range to a few times that field or fix alpha"
+                out.append(
+                    FitFlag(
+                        "undetermined", f"{msg}, where B_phi and alpha are degenerate; {advice}"
+                    )
+                )
+            else:
+                out.append(FitFlag("uncertain", msg))
         return out
+
+    def _limit_hint(self, names) -> str:
+        return ""
+
+    def expected_sign(self, values: dict) -> int:
+        """Sign of the magnetoconductance the model predicts (0: either)."""
+        a = values.get("alpha")
+        if "alpha" not in self.fixed or self.free_amplitude:
+            return 0
+        return int(np.sign(a))
+
+
+def _start(p: Param) -> float:
+    if p.name in ("alpha", "amplitude"):
+        return 1.0
+    if p.name in ("background", "offset"):
+        return 0.0
+    return math.sqrt(p.lower * p.upper) if p.log else 0.5 * (p.lower + p.upper)
+
+
+def _whitener(sigma, cov):
+    """The map from residuals to independent unit-variance residuals."""
+    if cov is not None:
+        try:
+            chol = linalg.cholesky(cov, lower=True)
+        except linalg.LinAlgError:
+            raise ValueError(
+                "the data covariance is not positive definite: more realizations than fields "
+                "are needed, or fit with per-point errors"
+            ) from None
+        return lambda r: linalg.solve_triangular(chol, r, lower=True)
+    if sigma is not None:
+        return lambda r: r / sigma
+    return lambda r: r
+
+
+def _stderr(par) -> float:
+    return float(par.stderr) if par.stderr is not None and np.isfinite(par.stderr) else math.nan
+
+
+def _correlation(res) -> np.ndarray:
+    m = len(res.var_names)
+    if res.covar is None:
+        return np.full((m, m), np.nan)
+    c = np.asarray(res.covar)
+    d = np.sqrt(np.clip(np.diag(c), 0, None))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return c / np.outer(d, d)
+
+
+def _integrated_correlation(r) -> float:
+    """1 + 2 sum of the autocorrelation of ``r`` over Geyer's initial positive sequence."""
+    r = np.asarray(r, float) - np.mean(r)
+    n = len(r)
+    c0 = float(r @ r)
+    if n < 4 or c0 == 0:
+        return 1.0
+    rho = np.array([float(r[k:] @ r[:-k]) / c0 for k in range(1, n // 2)])
+    total = 0.0
+    for k in range(0, len(rho) - 1, 2):
+        pair = rho[k] + rho[k + 1]
+        if pair <= 0:
+            break
+        total += pair
+    return max(1.0, 1 + 2 * total)
+
+
+def _chi2_limit(dof) -> float:
+    """Reduced chi^2 above which a weighted fit is inconsistent with its errors (5 sigma)."""
+    return 1 + 5 * math.sqrt(2 / dof)
+
+
+def _ratio(a, b) -> float:
+    return a / b if np.isfinite(a) and np.isfinite(b) and b > 0 else 1.0
+
+
+def _ar1_factor(e) -> float:
+    """n / n_eff of residuals taken as AR(1): (1 + rho) / (1 - rho), rho the lag-1 correlation."""
+    e = np.asarray(e, float) - np.mean(e)
+    rho = float(e[1:] @ e[:-1]) / float(e @ e) if e @ e > 0 else 0.0
+    rho = min(max(rho, 0.0), 0.98)
+    return (1 + rho) / (1 - rho)
+
+
+def _quote(est, excess, names):
+    """The quoted error of each parameter and a description of how it was formed.
+
+    The largest statistical estimate (``stat``, ``hac``, ``bootstrap``: the
+    latter two allow for correlated residuals), and in quadrature the
+    window drift that statistics do not explain.
+    """
+    stat_methods = [m for m in ("stat", "hac", "neff", "bootstrap") if m in est]
+    quoted = {}
+    for n in names:
+        stat = max((est[m][n] for m in stat_methods if np.isfinite(est[m][n])), default=math.nan)
+        extra = excess[n] if excess is not None and np.isfinite(excess[n]) else 0.0
+        quoted[n] = math.hypot(stat, extra) if np.isfinite(stat) else math.nan
+    how = "largest of " + ", ".join(stat_methods)
+    if excess is not None:
+        how += ", plus (in quadrature) the window drift beyond statistics"
+    return quoted, how
 
 
 def _runs_z(res) -> float:
@@ -316,15 +826,19 @@ def _runs_z(res) -> float:
     return float((runs - mu) / math.sqrt(var)) if var > 0 else 0.0
 
 
-def _lphi_from_bphi(values, stderr):
-    b, e = values["b_phi"], stderr.get("b_phi", 0.0)
-    l_phi = float(ls.length_from_b(b))
-    return l_phi, l_phi * 0.5 * e / b  # l ~ B^(-1/2)
+# -- derived quantities -----------------------------------------------------------------
 
 
-def _tau(l_phi, l_err, diffusion):
-    tau = l_phi**2 / diffusion
-    return tau, 2 * tau * l_err / l_phi
+def _from_b(name, values, stderr, diffusion, out=None):
+    """l_x [nm] and (with D) tau_x [ps] of a characteristic field B_x = hbar/(4 e l_x^2)."""
+    out = {} if out is None else out
+    b, e = values[f"b_{name}"], stderr.get(f"b_{name}", 0.0)
+    length = float(ls.length_from_b(b))
+    out[f"l_{name}_nm"] = (length * 1e9, length * 0.5 * e / b * 1e9)
+    if diffusion:
+        tau = float(ls.time_from_b(b, diffusion))
+        out[f"tau_{name}_ps"] = (tau * 1e12, tau * e / b * 1e12)
+    return out
 
 
 def _from_l_phi(l_phi, l_err, diffusion):
@@ -332,23 +846,41 @@ def _from_l_phi(l_phi, l_err, diffusion):
     b_phi = float(ls.b_from_length(l_phi))
     out = {"l_phi_nm": (l_phi * 1e9, l_err * 1e9), "b_phi_T": (b_phi, b_phi * 2 * l_err / l_phi)}
     if diffusion:
-        tau, tau_err = _tau(l_phi, l_err, diffusion)
-        out["tau_phi_ps"] = (tau * 1e12, tau_err * 1e12)
+        tau = l_phi**2 / diffusion
+        out["tau_phi_ps"] = (tau * 1e12, 2 * tau * l_err / l_phi * 1e12)
     return out
 
 
+def _l_phi(values) -> float:
+    return float(values["l_phi"]) if "l_phi" in values else float(ls.length_from_b(values["b_phi"]))
+
+
+def _nm(x) -> str:
+    return f"{x * 1e9:.3g} nm"
+
+
+# -- the models ---------------------------------------------------------------------------
+
+
 class HLN(Model):
-    """2D weak localization (Hikami-Larkin-Nagaoka), parameters B_phi [T] and alpha.
+    """2D weak localization (Hikami-Larkin-Nagaoka): B_phi [T] and alpha.
 
     Parameters
     ----------
     g_s : {1, 2}
         Spin degeneracy of the conductance.
     alpha : float, optional
-        Fix alpha (e.g. 1 for WL); free by default, bounded to [-1, 1.5].
+        Fix alpha (1 for WL, -1/2 for strong spin-orbit); free by default,
+        bounded to [-1, 1.5].
     b_tr : float, optional
         Transport field hbar/(2 e l^2) [T]: includes the finite-l term and
         sets the default field window to B <= B_tr / 2.
+    width, length : float, optional
+        Sample size [m]: HLN assumes both are at least ``LARGE_SAMPLE``
+        l_phi; a fit outside that is flagged ``not_applicable`` (use
+        :class:`FiniteFilm`).
+    background, free_amplitude
+        See :class:`Model`.
     """
 
     name = "hln"
@@ -357,9 +889,12 @@ class HLN(Model):
         Param("alpha", "", -1.0, 1.5),
     )
 
-    def __init__(self, *, g_s: int, alpha: float | None = None, b_tr: float | None = None):
-        super().__init__(g_s=g_s, fixed=None if alpha is None else {"alpha": alpha})
-        self.b_tr = b_tr
+    def __init__(self, *, g_s, alpha=None, b_tr=None, width=None, length=None, background=False,
+                 free_amplitude=False, offset=False):  # fmt: skip
+        fixed = None if alpha is None else {"alpha": alpha}
+        super().__init__(g_s=g_s, fixed=fixed, background=background,
+                         free_amplitude=free_amplitude, offset=offset)  # fmt: skip
+        self.b_tr, self.width, self.length = b_tr, width, length
 
     def shape(self, b, b_phi, alpha):
         return ls.hln(b, b_phi, alpha, g_s=self.g_s, b_tr=self.b_tr)
@@ -367,20 +902,52 @@ class HLN(Model):
     def validity_bmax(self):
         return None if self.b_tr is None else 0.5 * self.b_tr
 
-    def scale_field(self, values):
-        return values["b_phi"]
-
     def derived(self, values, stderr, diffusion):
-        l_phi, l_err = _lphi_from_bphi(values, stderr)
-        out = {"l_phi_nm": (l_phi * 1e9, l_err * 1e9)}
-        if diffusion:
-            tau, tau_err = _tau(l_phi, l_err, diffusion)
-            out["tau_phi_ps"] = (tau * 1e12, tau_err * 1e12)
-        return out
+        return _from_b("phi", values, stderr, diffusion)
+
+    def applicability(self, values):
+        return _large_film(self, _l_phi(values)) + _diffusive(self, values)
+
+
+def _large_film(model, l_phi) -> list[FitFlag]:
+    if model.width is None or model.length is None:
+        return []
+    short = min(model.width, model.length)
+    if short >= LARGE_SAMPLE * l_phi:
+        return []
+    return [
+        FitFlag(
+            "not_applicable",
+            f"{model.name} assumes a film much larger than l_phi, but the sample's "
+            f"{'width' if model.width <= model.length else 'length'} {_nm(short)} is only "
+            f"{short / l_phi:.2g} l_phi (l_phi = {_nm(l_phi)}): fit with finite_film (the "
+            "Cooperon solved on the device)",
+        )
+    ]
+
+
+def _diffusive(model, values) -> list[FitFlag]:
+    if getattr(model, "b_tr", None) is None:
+        return []
+    l_phi, ell = _l_phi(values), float(math.sqrt(HBAR_OVER_E / (2 * model.b_tr)))
+    if l_phi >= ell:
+        return []
+    return [
+        FitFlag(
+            "not_applicable",
+            f"l_phi = {_nm(l_phi)} is below the mean free path {_nm(ell)}: dephasing within one "
+            "scattering time is outside diffusive weak-localization theory",
+        )
+    ]
 
 
 class HLNSpinOrbit(HLN):
-    """HLN with spin-orbit scattering: parameters B_phi and B_so [T] (alpha derived)."""
+    """HLN with spin-orbit scattering: B_phi and B_so [T] (no alpha: B_so/B_phi sets the sign).
+
+    Reports l_so and, with D, tau_so = hbar / (4 e D B_so). A B_so far
+    above the field range is flagged: the data then show only the strong
+    spin-orbit limit (fit ``hln`` with alpha = -1/2).
+    """
 
     name = "hln_so"
     params = (
@@ -388,42 +955,36 @@ class HLNSpinOrbit(HLN):
         Param("b_so", "T", 1e-9, 1e3, log=True),
     )
 
-    def __init__(self, *, g_s: int):
-        Model.__init__(self, g_s=g_s)
-        self.b_tr = None
+    def __init__(self, *, g_s, b_tr=None, width=None, length=None, background=False,
+                 free_amplitude=False, offset=False):  # fmt: skip
+        Model.__init__(self, g_s=g_s, background=background, free_amplitude=free_amplitude,
+                       offset=offset)  # fmt: skip
+        self.b_tr, self.width, self.length = b_tr, width, length
 
     def shape(self, b, b_phi, b_so):
         return ls.hln_spin_orbit(b, b_phi, b_so, g_s=self.g_s)
 
-    def guess(self, b, y):
-        bmax = np.max(np.abs(b))
-        grid = np.exp(np.linspace(math.log(1e-4 * bmax), math.log(1e2 * bmax), 25))
-        cost = [(np.sum((y - self(b, b_phi=p, b_so=s)) ** 2), p, s) for p in grid for s in grid]
-        _, p, s = min(cost)
-        return {"b_phi": p, "b_so": s}
+    def validity_bmax(self):
+        return None if self.b_tr is None else 0.5 * self.b_tr
 
+    def derived(self, values, stderr, diffusion):
+        out = _from_b("phi", values, stderr, diffusion)
+        return _from_b("so", values, stderr, diffusion, out)
 
-def _flux_cancellation(mean_free_path, thickness):
-    """The in-plane mass's reduction for a film of thickness d [m] (1: dirty limit, l = None)."""
-    if mean_free_path is None:
-        return 1.0
-    if not mean_free_path > 0:
-        raise ValueError(
-            f"mean_free_path must be > 0 m (or None for the dirty limit), got {mean_free_path}"
-        )
-    return float(ls.flux_cancellation(mean_free_path / thickness, dim=3))
+    def _limit_hint(self, names):
+        if "b_so" in names:
+            return " (strong spin-orbit: fit hln with alpha = -1/2)"
+        return ""
 
 
 class ParallelField(Model):
-    """Thin film in a parallel field: B* [T] and alpha; l_phi = sqrt(3) hbar/(e d B*).
+    """Thin film in a parallel field: B* [T] and alpha; l_phi = sqrt(3/c) hbar/(e d B*).
 
     The law behind it, 1/tau_B = D e^2 B^2 d^2 / (3 hbar^2), holds for
     l << d << l_phi. With ``mean_free_path`` the mass is reduced by the flux
-    cancellation of a film with specular surfaces (``lineshapes.flux_cancellation``,
-    c = 0.86 at l/d = 0.3), and l_phi = sqrt(3/c) hbar/(e d B*). For
-    simulated lattice slabs see :class:`FiniteFilmParallel` and README,
-    Validation. Measured data are another matter: the law is the standard
-    one for real films.
+    cancellation c of a film with specular surfaces
+    (``lineshapes.flux_cancellation``). A fitted l_phi below
+    ``LARGE_SAMPLE`` d is flagged ``not_applicable``.
 
     Parameters
     ----------
@@ -437,23 +998,21 @@ class ParallelField(Model):
     """
 
     name = "parallel"
+    axis = "b_par"
     params = (
         Param("b_star", "T", 1e-9, 1e4, log=True),
         Param("alpha", "", -1.0, 1.5),
     )
 
-    def __init__(
-        self,
-        *,
-        g_s: int,
-        thickness: float,
-        alpha: float | None = None,
-        mean_free_path: float | None = None,
-    ):
+    def __init__(self, *, g_s, thickness, alpha=None, mean_free_path=None, background=False,
+                 free_amplitude=False, offset=False):  # fmt: skip
         if not thickness > 0:
             raise ValueError(f"film thickness must be > 0 m, got {thickness}")
-        super().__init__(g_s=g_s, fixed=None if alpha is None else {"alpha": alpha})
+        super().__init__(g_s=g_s, fixed=None if alpha is None else {"alpha": alpha},
+                         background=background, free_amplitude=free_amplitude,
+                         offset=offset)  # fmt: skip
         self.thickness = thickness
+        self.mean_free_path = mean_free_path
         self.reduction = _flux_cancellation(mean_free_path, thickness)
 
     def shape(self, b, b_star, alpha):
@@ -462,19 +1021,44 @@ class ParallelField(Model):
     def scale_field(self, values):
         return values["b_star"]
 
+    def _l_phi(self, b_star):
+        return math.sqrt(3 / self.reduction) * HBAR_OVER_E / (self.thickness * b_star)
+
     def derived(self, values, stderr, diffusion):
         b, e = values["b_star"], stderr.get("b_star", 0.0)
-        l_phi = math.sqrt(3 / self.reduction) * sc.hbar / (sc.e * self.thickness * b)
-        l_err = l_phi * e / b
-        out = {"l_phi_nm": (l_phi * 1e9, l_err * 1e9)}
-        if diffusion:
-            tau, tau_err = _tau(l_phi, l_err, diffusion)
-            out["tau_phi_ps"] = (tau * 1e12, tau_err * 1e12)
-        return out
+        l_phi = self._l_phi(b)
+        return _from_l_phi(l_phi, l_phi * e / b, diffusion) | {"b_star_T": (b, e)}
+
+    def applicability(self, values):
+        l_phi = self._l_phi(values["b_star"])
+        if l_phi >= LARGE_SAMPLE * self.thickness:
+            return []
+        return [
+            FitFlag(
+                "not_applicable",
+                f"the thin-film law needs d << l_phi, but l_phi = {_nm(l_phi)} is only "
+                f"{l_phi / self.thickness:.2g} d (d = {_nm(self.thickness)}): the parallel field "
+                "then probes the film's 3D Cooperon; compare with a perpendicular sweep",
+            )
+        ]
+
+
+def _flux_cancellation(mean_free_path, thickness):
+    """The in-plane mass's reduction for a film of thickness d [m] (1: dirty limit, l = None)."""
+    if mean_free_path is None:
+        return 1.0
+    if not mean_free_path > 0:
+        raise ValueError(
+            f"mean_free_path must be > 0 m (or None for the dirty limit), got {mean_free_path}"
+        )
+    return float(ls.flux_cancellation(mean_free_path / thickness, dim=3))
 
 
 class Wire(Model):
-    """Quasi-1D wire (dirty limit): parameter l_phi [m]; dG in e^2/h for the whole wire.
+    """Quasi-1D wire (dirty limit, L >> l_phi): l_phi [m]; dG in e^2/h for the whole wire.
+
+    Needs l_phi > W (quasi-1D) and L >> l_phi; a fit outside either is
+    flagged ``not_applicable`` with the model that applies.
 
     Parameters
     ----------
@@ -489,8 +1073,10 @@ class Wire(Model):
     quantity = "total"
     params = (Param("l_phi", "m", 1e-10, 1e-2, log=True),)
 
-    def __init__(self, *, g_s: int, width: float, length: float, ell: float | None = None):
-        super().__init__(g_s=g_s)
+    def __init__(self, *, g_s, width, length, ell=None, background=False, free_amplitude=False,
+                 offset=False):  # fmt: skip
+        super().__init__(g_s=g_s, background=background, free_amplitude=free_amplitude,
+                         offset=offset)  # fmt: skip
         if not (width > 0 and length > 0):
             raise ValueError(f"wire needs width > 0 and length > 0 [m], got {width}, {length}")
         self.width, self.length, self.ell = width, length, ell
@@ -498,27 +1084,47 @@ class Wire(Model):
     def shape(self, b, l_phi):
         return ls.wire(b, l_phi, width=self.width, length=self.length, g_s=self.g_s, ell=self.ell)
 
-    def _amplitude_name(self):
-        return None
-
-    def _guess_grid(self, b):
-        return np.exp(np.linspace(math.log(1e-9), math.log(1e-3), 121))
+    def guess_grids(self, b):
+        return {"l_phi": np.geomspace(1e-9, 1e-3, 121)} if "l_phi" not in self.fixed else {}
 
     def scale_field(self, values):
-        # field at which the magnetic length l_B = sqrt(3) hbar/(e W B) equals l_phi
-        return math.sqrt(3) * ls.HBAR_OVER_E / (self.width * values["l_phi"])
+        # the field at which the magnetic length sqrt(3) hbar/(e W B) equals l_phi
+        return math.sqrt(3) * HBAR_OVER_E / (self.width * values["l_phi"])
 
     def derived(self, values, stderr, diffusion):
         return _from_l_phi(values["l_phi"], stderr.get("l_phi", 0.0), diffusion)
 
+    def applicability(self, values):
+        l_phi, out = values["l_phi"], []
+        if l_phi < self.width:
+            out.append(
+                FitFlag(
+                    "not_applicable",
+                    f"the wire formula needs l_phi > W (quasi-1D), but l_phi = {_nm(l_phi)} < "
+                    f"W = {_nm(self.width)}: the sample is two-dimensional for weak localization; "
+                    "fit with hln or finite_film",
+                )
+            )
+        elif self.name == "wire" and self.length < LARGE_SAMPLE * l_phi:
+            out.append(
+                FitFlag(
+                    "not_applicable",
+                    f"the wire formula assumes L >> l_phi, but L = {self.length / l_phi:.2g} "
+                    "l_phi: fit with wire_finite (the wire between reservoirs)",
+                )
+            )
+        return out
+
 
 class WireFinite(Wire):
-    """Wire between ideal reservoirs (Texier-Montambaux): parameter l_phi [m]."""
+    """Wire between ideal reservoirs (Texier-Montambaux): l_phi [m], any L / l_phi."""
 
     name = "wire_finite"
 
-    def __init__(self, *, g_s: int, width: float, length: float):
-        super().__init__(g_s=g_s, width=width, length=length)
+    def __init__(self, *, g_s, width, length, background=False, free_amplitude=False,
+                 offset=False):  # fmt: skip
+        super().__init__(g_s=g_s, width=width, length=length, background=background,
+                         free_amplitude=free_amplitude, offset=offset)  # fmt: skip
 
     def shape(self, b, l_phi):
         return ls.wire_finite(b, l_phi, width=self.width, length=self.length, g_s=self.g_s)
@@ -554,17 +1160,9 @@ class FiniteFilm(Model):
     name = "finite_film"
     quantity = "total"
 
-    def __init__(
-        self,
-        *,
-        g_s: int,
-        width: float,
-        length: float,
-        alpha: float | None = None,
-        b_tr: float | None = None,
-        extension: float = 0.0,
-        max_nodes: int = 1600,
-    ):
+    def __init__(self, *, g_s, width, length, alpha=None, b_tr=None, extension=0.0,
+                 max_nodes=1600, background=False, free_amplitude=False,
+                 offset=False):  # fmt: skip
         from .finite import CooperonSpectrum
 
         self.spectrum = CooperonSpectrum(width, length, extension=extension, max_nodes=max_nodes)
@@ -574,7 +1172,9 @@ class FiniteFilm(Model):
             Param("l_phi", "m", 2 * self.spectrum.spacing, 1e3 * max(width, length), log=True),
             Param("alpha", "", -1.0, 1.5),
         )
-        super().__init__(g_s=g_s, fixed=None if alpha is None else {"alpha": alpha})
+        super().__init__(g_s=g_s, fixed=None if alpha is None else {"alpha": alpha},
+                         background=background, free_amplitude=free_amplitude,
+                         offset=offset)  # fmt: skip
 
     def shape(self, b, l_phi, alpha):
         from .finite import finite_film
@@ -584,9 +1184,11 @@ class FiniteFilm(Model):
     def validity_bmax(self):
         return None if self.b_tr is None else 0.5 * self.b_tr
 
-    def _guess_grid(self, b):
+    def guess_grids(self, b):
+        if "l_phi" in self.fixed:
+            return {}
         p = self.params[0]
-        return np.exp(np.linspace(math.log(p.lower), math.log(min(p.upper, 20 * self.length)), 60))
+        return {"l_phi": np.geomspace(p.lower, min(p.upper, 20 * self.length), 60)}
 
     def scale_field(self, values):
         return float(ls.b_from_length(values["l_phi"]))
@@ -594,18 +1196,19 @@ class FiniteFilm(Model):
     def derived(self, values, stderr, diffusion):
         return _from_l_phi(values["l_phi"], stderr.get("l_phi", 0.0), diffusion)
 
+    def applicability(self, values):
+        return _diffusive(self, values)
 
-#: L / l_phi below which an in-plane finite-device fit is flagged: on the lattice
-#: slabs it agreed with the perpendicular fit within 3-6% at L = 5.2-9 l_phi(fit)
-#: and fell to 0.85-0.61 of it at L = 2.4-1.8 l_phi(fit) (README, Validation)
+
+#: L / l_phi below which an in-plane finite-device fit is flagged uncertain.
 CONTACT_LIMITED_IN_PLANE = 5.0
 
 
 class FiniteFilmParallel(FiniteFilm):
     """A finite W x L film of thickness d in an in-plane field (``fits.finite``).
 
-    The in-plane field (along y, across the current) adds the uniform
-    Cooperon mass (e d B / hbar)^2 / 3 (l << d << l_phi) on the device of
+    The in-plane field (along y, across the current) adds the Cooperon mass
+    (e d B / hbar)^2 / 3 (l << d << l_phi) on the device of
     :class:`FiniteFilm` at zero perpendicular field; for W, L >> l_phi it is
     (W/L) times :class:`ParallelField`. Parameters l_phi [m] and alpha; dG
     in e^2/h for the whole device; fit against ``b_par`` [T].
@@ -620,17 +1223,12 @@ class FiniteFilmParallel(FiniteFilm):
       (``finite.finite_film_cross_section``), where the field couples the
       motion along the current to the position across the film: it reduces
       the response by ~(2/5)(d k)^2 for the Cooperon's wave numbers k along
-      the current, i.e. by ~10% where the contacts or l_phi are only a few
-      d away.
+      the current.
 
-    On lattice slabs with probes (l/d = 0.3) and the contacts 5.2-9 fitted
-    l_phi apart (6.7-11 decay lengths of the probes), the corrected in-plane fit agreed with the perpendicular fit of
-    the same realizations within 3-6% at three tau_phi over a factor 4 (the
-    uniform mass: 13-18% below it).
-    Where the contacts limit the Cooperon (L = 1.8-2.4 fitted l_phi) it was still
-    0.85-0.61 of the perpendicular fit (the uniform mass: 0.61-0.42)
-    (README, Validation). A fit whose l_phi exceeds L / 5
-    (``CONTACT_LIMITED_IN_PLANE``) carries an "uncertain" warning saying so.
+    With both, the in-plane l_phi of simulated slabs matched the
+    perpendicular one where the contacts are at least
+    ``CONTACT_LIMITED_IN_PLANE`` l_phi apart; closer, a fit is flagged
+    ``uncertain`` (the validation page of the documentation has the numbers).
 
     Parameters
     ----------
@@ -646,32 +1244,23 @@ class FiniteFilmParallel(FiniteFilm):
         with specular surfaces. Omitted: the dirty limit l << d.
     cross_section : bool
         Solve the Cooperon across the thickness instead of the uniform mass
-        (one eigenproblem of the L x d cross-section per field, on
-        ``max_nodes`` nodes: ~0.5 s each at 1600; the grid spacing along L
-        must stay below ~d/3 for 1% accuracy).
+        (one eigenproblem of the L x d cross-section per field, ~0.5 s each at
+        1600 nodes; the grid spacing along L must stay below ~d/3).
     """
 
     name = "finite_parallel"
+    axis = "b_par"
 
-    def __init__(
-        self,
-        *,
-        g_s: int,
-        width: float,
-        length: float,
-        thickness: float,
-        alpha: float | None = None,
-        extension: float = 0.0,
-        max_nodes: int = 1600,
-        mean_free_path: float | None = None,
-        cross_section: bool = False,
-    ):
+    def __init__(self, *, g_s, width, length, thickness, alpha=None, extension=0.0,
+                 max_nodes=1600, mean_free_path=None, cross_section=False, background=False,
+                 free_amplitude=False, offset=False):  # fmt: skip
         from .finite import CooperonSpectrum
 
         if not thickness > 0:
             raise ValueError(f"film thickness must be > 0 m, got {thickness}")
-        super().__init__(g_s=g_s, width=width, length=length, alpha=alpha,
-                         extension=extension, max_nodes=max_nodes)  # fmt: skip
+        super().__init__(g_s=g_s, width=width, length=length, alpha=alpha, extension=extension,
+                         max_nodes=max_nodes, background=background,
+                         free_amplitude=free_amplitude, offset=offset)  # fmt: skip
         self.thickness = float(thickness)
         self.mean_free_path = mean_free_path
         #: the field's mass over the dirty limit's (flux cancellation; 1 without l)
@@ -681,6 +1270,7 @@ class FiniteFilmParallel(FiniteFilm):
             if cross_section
             else None
         )
+        self.cheap = not cross_section
 
     def shape(self, b, l_phi, alpha):
         from .finite import finite_film_cross_section, finite_film_parallel
@@ -694,27 +1284,86 @@ class FiniteFilmParallel(FiniteFilm):
     def validity_bmax(self):
         return None
 
-    def _diagnose(self, b, y, sol, lo, hi, values, res, weighted, red, dof):
-        out = super()._diagnose(b, y, sol, lo, hi, values, res, weighted, red, dof)
-        l_phi = values.get("l_phi", self.fixed.get("l_phi"))
-        if l_phi and self.length < CONTACT_LIMITED_IN_PLANE * l_phi:
-            out.append(
-                f"uncertain: the contacts are only {self.length / l_phi:.2g} l_phi apart "
-                f"(L = {self.length * 1e9:.4g} nm, l_phi = {l_phi * 1e9:.4g} nm; validated for "
-                f"L >= {CONTACT_LIMITED_IN_PLANE:g} l_phi). Where the contacts limit the "
-                "Cooperon, in-plane fits of lattice slabs came out 0.61-0.85 of the "
-                "perpendicular fit of the same samples (README, Validation; cause not "
-                "found): cross-check with a perpendicular sweep, or use a longer sample"
+    def applicability(self, values):
+        l_phi = values["l_phi"]
+        if self.length >= CONTACT_LIMITED_IN_PLANE * l_phi:
+            return []
+        return [
+            FitFlag(
+                "uncertain",
+                f"the contacts are {self.length / l_phi:.2g} l_phi apart (validated from "
+                f"{CONTACT_LIMITED_IN_PLANE:g}): in-plane fits of such samples came out below "
+                "the perpendicular l_phi; cross-check with a perpendicular sweep",
             )
-        return out
+        ]
 
     def scale_field(self, values):
         # B* = sqrt(3) hbar / (e d l_phi sqrt(c)): the in-plane field with l_B|| = l_phi
-        return math.sqrt(3 / self.reduction) * ls.HBAR_OVER_E / (self.thickness * values["l_phi"])
+        return math.sqrt(3 / self.reduction) * HBAR_OVER_E / (self.thickness * values["l_phi"])
 
     def derived(self, values, stderr, diffusion):
         out = super().derived(values, stderr, diffusion)
         l_phi, l_err = values["l_phi"], stderr.get("l_phi", 0.0)
         b_star = self.scale_field(values)
         out["b_star_T"] = (b_star, b_star * l_err / l_phi)
+        return out
+
+
+class Graphene(Model):
+    """Weak localization of monolayer graphene (McCann et al. 2006): B_phi, B_i, B_* [T].
+
+    The conductance counts spin and valley (g_s = 4 in this model's
+    bookkeeping); B_i is intervalley, B_* intravalley chirality-breaking
+    scattering. With D, tau_x = hbar / (4 e D B_x).
+    """
+
+    name = "graphene"
+    degeneracies = (4,)
+    params = (
+        Param("b_phi", "T", 1e-9, 1e3, log=True),
+        Param("b_i", "T", 1e-9, 1e3, log=True),
+        Param("b_star", "T", 1e-9, 1e3, log=True),
+    )
+
+    def __init__(self, *, g_s=4, background=False, free_amplitude=False, offset=False):
+        super().__init__(g_s=g_s, background=background, free_amplitude=free_amplitude,
+                         offset=offset)  # fmt: skip
+
+    def shape(self, b, b_phi, b_i, b_star):
+        return ls.graphene(b, b_phi, b_i, b_star)
+
+    def derived(self, values, stderr, diffusion):
+        out = _from_b("phi", values, stderr, diffusion)
+        _from_b("i", values, stderr, diffusion, out)
+        return _from_b("star", values, stderr, diffusion, out)
+
+
+class GrapheneSpinOrbit(Graphene):
+    """Graphene with spin-orbit coupling (McCann and Fal'ko 2012): B_phi, B_asy, B_so [T].
+
+    Fast intervalley scattering; 1/tau_so = 1/tau_sym + 1/tau_asy (z -> -z
+    symmetric and asymmetric spin-orbit relaxation). With D: tau_phi,
+    tau_asy, tau_so, and tau_sym when 1/tau_so > 1/tau_asy. Over a
+    temperature series, B_asy and B_so are shared (``fits.series``).
+    """
+
+    name = "graphene_so"
+    params = (
+        Param("b_phi", "T", 1e-9, 1e3, log=True),
+        Param("b_asy", "T", 1e-9, 1e3, log=True),
+        Param("b_so", "T", 1e-9, 1e3, log=True),
+    )
+
+    def shape(self, b, b_phi, b_asy, b_so):
+        return ls.graphene_spin_orbit(b, b_phi, b_asy, b_so)
+
+    def derived(self, values, stderr, diffusion):
+        out = _from_b("phi", values, stderr, diffusion)
+        _from_b("asy", values, stderr, diffusion, out)
+        _from_b("so", values, stderr, diffusion, out)
+        b_sym = values["b_so"] - values["b_asy"]
+        if diffusion and b_sym > 0:
+            e = math.hypot(stderr.get("b_so", 0.0), stderr.get("b_asy", 0.0))
+            tau = float(ls.time_from_b(b_sym, diffusion))
+            out["tau_sym_ps"] = (tau * 1e12, tau * e / b_sym * 1e12)
         return out

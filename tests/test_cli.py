@@ -1,4 +1,4 @@
-"""The command line: `cooperon show` and `cooperon demo` run and fail cleanly."""
+"""The command line: `cooperon show` and friends run and fail cleanly, with consistent options."""
 
 import subprocess
 import sys
@@ -11,13 +11,30 @@ def run(*args):
 
 
 def test_show_prints_regime_report():
-    out = run("show", "--shape", "wire", "--width", "20", "--length", "200", "--energy", "0.9")
+    out = run("show", "--shape", "wire", "--width-nm", "20", "--length-nm", "200",
+              "--energy-meV", "0.9")  # fmt: skip
     assert out.returncode == 0, out.stderr
     assert "open channels      N     = 6" in out.stdout
 
 
 def test_show_bad_input_is_one_clear_line():
-    out = run("show", "--shape", "ring", "--r-in", "12", "--r-out", "10")
+    out = run("show", "--shape", "ring", "--r-in-nm", "12", "--r-out-nm", "10")
     assert out.returncode == 2
     assert "0 < inner radius < outer radius" in out.stderr
     assert "Traceback" not in out.stderr
+    # a size that rounds badly to the lattice is refused, not silently changed
+    out = run("show", "--width-nm", "3", "--lattice-constant-nm", "5", "--mass", "0.067")
+    assert out.returncode == 2 and "rounding to 1 sites = 5 nm would change it by 67%" in out.stderr
+
+
+def test_option_names_carry_their_units():
+    # every subcommand names sizes, energies and fields with their unit
+    for cmd in ("show", "fit", "ab"):
+        text = run(cmd, "--help").stdout
+        assert "--width " not in text and "--length " not in text, cmd
+    assert "--width-nm" in run("show", "--help").stdout
+    assert "--width-nm" in run("fit", "--help").stdout
+    assert (
+        "--field-unit" in run("ab", "--help").stdout
+        and "--field-unit" in run("fit", "--help").stdout
+    )

@@ -11,14 +11,25 @@ Plain functions in, labeled arrays out. Knows nothing of fits.
 """
 
 from .solver import Solver
-from .sweep import RegimeWarning, compute_task, conductance, correlation_field, experiment, sweep
+from .sweep import (
+    RegimeWarning,
+    SweepInterrupted,
+    compute_task,
+    conductance,
+    correlation_field,
+    experiment,
+    lock,
+    sweep,
+)
 
 __all__ = [
     "RegimeWarning",
     "Solver",
+    "SweepInterrupted",
     "compute_task",
     "conductance",
     "correlation_field",
     "experiment",
+    "lock",
     "sweep",
 ]

@@ -89,6 +89,14 @@ class Solver:
         """Cache key of the lead self-energies: energy, and the field if it enters the leads."""
         return self._lead_key(energy, params)
 
+    def store_selfenergies(self, key, value) -> None:
+        """Store (Sigma_L, Sigma_R) computed elsewhere (e.g. by a worker) under ``key``.
+
+        ``key`` is :meth:`lead_key` of the energy and parameters they belong to.
+        """
+        s_l, s_r = value
+        self._sigma[key] = (np.asarray(s_l, dtype=complex), np.asarray(s_r, dtype=complex))
+
     # -- RGF -------------------------------------------------------------------------
 
     def _setup_rgf(self):

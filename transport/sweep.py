@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
 import os
 import shutil
+import signal
 import sys
+import threading
 import time
 import warnings
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -31,11 +33,27 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-__all__ = ["RegimeWarning", "conductance", "correlation_field", "sweep"]
+from devices.regime import (
+    FieldRangeWarning,
+    InPlaneWarning,
+    ProbeNetworkWarning,
+    RegimeWarning,
+    SlabDephasingWarning,
+)
 
+__all__ = [
+    "RegimeWarning",
+    "SweepInterrupted",
+    "compute_task",
+    "conductance",
+    "correlation_field",
+    "experiment",
+    "lock",
+    "sweep",
+]
 
-class RegimeWarning(UserWarning):
-    """A sweep leaves the regime where weak-localization theory applies."""
+#: The regime findings that concern a sweep, which `sweep` raises as warnings.
+SWEEP_WARNINGS = (FieldRangeWarning, InPlaneWarning, ProbeNetworkWarning, SlabDephasingWarning)
 
 
 # -- single conductance -------------------------------------------------------
@@ -160,6 +178,11 @@ def _key(exp: dict) -> str:
     return hashlib.sha256(json.dumps(exp, sort_keys=True).encode()).hexdigest()
 
 
+def _setup(exp: dict) -> dict:
+    """The experiment without its realizations: what a results file must share to be extended."""
+    return {k: v for k, v in exp.items() if k != "seeds"}
+
+
 _SOLVERS: dict = {}
 _MALLOC_TUNED = False
 
@@ -209,12 +232,20 @@ def _register(exp_json, solver):
     _SOLVERS[exp_json] = solver
 
 
-def _prepare(device, exp, exp_json, parallel=None):
+def _one_blas_thread():
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+def _prepare(device, exp, exp_json, mapper=None):
     """Build the solver once here and compute every lead self-energy the sweep needs.
 
-    ``parallel`` = (n, map) computes the self-energies, one per (energy, field)
-    when the field enters the leads, in n chunks with ``map(fn, *iterables)``
-    (a forked process pool, or Dask workers) instead of serially here.
+    ``mapper(fn, argument_tuples)`` (a process pool's starmap, or Dask)
+    computes the self-energies, one per (energy, field) when the field
+    enters the leads, in chunks on the workers instead of serially here.
+    Everything runs with one BLAS thread, as the tasks do, so that the
+    numbers do not depend on where they were computed.
     """
     from .solver import Solver
 
@@ -224,41 +255,44 @@ def _prepare(device, exp, exp_json, parallel=None):
     if device.field_in_leads:
         fields = [(bp, bq) for bq in exp["b_par_T"] for bp in exp["b_perp_T"]]
     jobs = [(device.energy(e), bp, bq) for e in exp["energy_meV"] for bp, bq in fields]
-    if parallel is not None and len(jobs) > 1:
-        n, map_ = parallel
+    if mapper is not None and len(jobs) > 1:
+        n, run = mapper
         chunks = [jobs[k::n] for k in range(n) if jobs[k::n]]
-        for done in map_(_selfenergy_job, [exp_json] * len(chunks), chunks):
+        for done in run(_selfenergy_job, [(exp_json, c) for c in chunks]):
             for (et, bp, bq), value in done:
-                key = solver.lead_key(et, device.params(b_perp=bp, b_par=bq))
-                solver._sigma[key] = value
+                solver.store_selfenergies(
+                    solver.lead_key(et, device.params(b_perp=bp, b_par=bq)), value
+                )
     else:
-        for et, bp, bq in jobs:
-            solver.selfenergies(et, device.params(b_perp=bp, b_par=bq))
+        with _one_blas_thread():
+            for et, bp, bq in jobs:
+                solver.selfenergies(et, device.params(b_perp=bp, b_par=bq))
 
 
 def _selfenergy_job(exp_json, jobs):
     solver = _solver(exp_json)
     dev = solver.device
-    return [
-        ((et, bp, bq), solver.selfenergies(et, dev.params(b_perp=bp, b_par=bq)))
-        for et, bp, bq in jobs
-    ]
+    with _one_blas_thread():
+        return [
+            ((et, bp, bq), solver.selfenergies(et, dev.params(b_perp=bp, b_par=bq)))
+            for et, bp, bq in jobs
+        ]
 
 
 def compute_task(exp_json: str, i_seed: int, i_energy: int, solver=None) -> np.ndarray:
     """Conductances [e^2/h per spin] of one realization at one energy, shape (n_par, n_perp).
 
-    Runs with one BLAS thread: the numbers are then the same bit for bit in
-    any process, whatever the machine's BLAS threading. ``solver`` (sent once
-    to each Dask worker) saves rebuilding the device and its lead self-energies.
+    ``i_seed`` and ``i_energy`` index the experiment's ``seeds`` and
+    ``energy_meV``. Runs with one BLAS thread: the numbers are then the same
+    bit for bit in any process, whatever the machine's BLAS threading.
+    ``solver`` (sent once to each Dask worker) saves rebuilding the device
+    and its lead self-energies.
     """
-    from threadpoolctl import threadpool_limits
-
     _tune_malloc()
     if solver is not None and _SOLVERS.get(exp_json) is not solver:
         _register(exp_json, solver)  # replaces one built here for self-energy jobs
 
-    with threadpool_limits(limits=1, user_api="blas"):
+    with _one_blas_thread():
         return _compute_task(exp_json, i_seed, i_energy)
 
 
@@ -285,24 +319,79 @@ def _compute_task(exp_json: str, i_seed: int, i_energy: int) -> np.ndarray:
 # -- checkpoints ----------------------------------------------------------------
 
 
+class SweepInterrupted(KeyboardInterrupt):
+    """A sweep stopped by Ctrl-C (or SIGTERM): finished tasks are saved, workers stopped."""
+
+    def __init__(self, saved: int, total: int, path=None):
+        self.saved, self.total, self.path = saved, total, path
+        hint = "; rerun the same command to resume" if path is not None else ""
+        super().__init__(f"interrupted: {saved} of {total} tasks saved{hint}")
+
+
+class lock:
+    """An exclusive lock on a results path, so that two runs never write into one file.
+
+    ``with lock(path):`` holds ``.<name>.lock`` beside ``path``; a second
+    holder raises RuntimeError naming the process that holds it.
+    """
+
+    def __init__(self, path: Path):
+        self.path = path.with_name(f".{path.name}.lock")
+        self.fh = None
+
+    def __enter__(self):
+        import fcntl
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.fh = open(self.path, "a+")
+        try:
+            fcntl.flock(self.fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.fh.seek(0)
+            pid = self.fh.read().strip() or "?"
+            self.fh.close()
+            raise RuntimeError(
+                f"another run (pid {pid}) is writing {self.path.with_name(self.path.name[1:-5])}; "
+                "wait for it to finish, or choose another output path"
+            ) from None
+        self.fh.seek(0)
+        self.fh.truncate()
+        self.fh.write(str(os.getpid()))
+        self.fh.flush()
+        return self
+
+    def __exit__(self, *exc):
+        self.fh.close()  # releases the lock
+        self.path.unlink(missing_ok=True)
+
+
 class _Store:
-    """Finished tasks of one experiment, one small file each, written atomically."""
+    """Finished tasks of one experiment, one small file per (seed, energy), written atomically.
+
+    The results file and the checkpoint directory hold realizations keyed by
+    their seed, so a sweep of the same setup with more seeds reuses every
+    realization already computed (the file keeps the union of all seeds).
+    """
 
     def __init__(self, path: Path, exp: dict):
         self.final = path
         self.dir = path.with_name(path.name + ".partial")
         self.exp = exp
+        self.file = None
         if path.exists():
-            self._check(_read_experiment(path), f"results file {path}")
+            other = _read_experiment(path)
+            self._check(other, f"results file {path}")
+            self.file = other
         if self.dir.exists():
             spec = self.dir / "experiment.json"
             if spec.exists():
                 self._check(json.loads(spec.read_text()), f"checkpoint directory {self.dir}")
 
     def _check(self, other: dict, where: str):
-        if _key(other) == _key(self.exp):
+        mine, theirs = _setup(self.exp), _setup(other)
+        if _key(mine) == _key(theirs):
             return
-        diff = sorted(k for k in set(other) | set(self.exp) if other.get(k) != self.exp.get(k))
+        diff = sorted(k for k in set(theirs) | set(mine) if theirs.get(k) != mine.get(k))
         raise ValueError(
             f"{where} holds a different experiment (differs in {', '.join(diff)}); "
             "choose another results path, or delete it to start over"
@@ -312,26 +401,32 @@ class _Store:
         self.dir.mkdir(parents=True, exist_ok=True)
         spec = self.dir / "experiment.json"
         if not spec.exists():
-            _atomic_write(spec, json.dumps(self.exp, sort_keys=True).encode())
+            _atomic_write(spec, json.dumps(_setup(self.exp), sort_keys=True).encode())
 
-    def _file(self, i, j):
-        return self.dir / f"task_{i}_{j}.npy"
+    def _file(self, seed, j):
+        return self.dir / f"task_s{seed}_e{j}.npy"
 
-    def done(self):
+    def done(self) -> dict:
+        """{(seed, energy index): conductances} of every finished task, file and checkpoints."""
         out = {}
-        if not self.dir.exists():
-            return out
-        for f in self.dir.glob("task_*.npy"):
-            i, j = (int(v) for v in f.stem.split("_")[1:])
-            out[(i, j)] = np.load(f)
+        if self.file is not None:
+            with xr.open_dataset(self.final, engine="h5netcdf") as ds:
+                g = ds["G"].values
+                for k, seed in enumerate(ds["realization"].values.tolist()):
+                    for j in range(g.shape[1]):
+                        out[(int(seed), j)] = g[k, j]
+        if self.dir.exists():
+            for f in self.dir.glob("task_s*_e*.npy"):
+                seed, j = f.stem[len("task_s") :].split("_e")
+                out[(int(seed), int(j))] = np.load(f)
         return out
 
-    def save(self, i, j, arr):
+    def save(self, seed, j, arr):
         import io
 
         buf = io.BytesIO()
         np.save(buf, arr)
-        _atomic_write(self._file(i, j), buf.getvalue())
+        _atomic_write(self._file(seed, j), buf.getvalue())
 
     def finish(self):
         shutil.rmtree(self.dir, ignore_errors=True)
@@ -354,7 +449,31 @@ def _read_experiment(path: Path) -> dict:
 # -- executors ---------------------------------------------------------------------
 
 
-def _local_pool_factory(workers):
+def _die_with_parent():
+    """Ask Linux to kill this process when its parent dies (no orphaned workers)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
+
+
+def _worker_init():
+    """Workers leave Ctrl-C to the parent, which stops them; they die with it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with_parent()
+
+
+def _task_entry(args):
+    exp_json, k, i, j = args
+    return k, compute_task(exp_json, i, j)
+
+
+def _local_pool(workers):
+    """A pool of forked worker processes (spawned where fork is missing)."""
     import multiprocessing as mp
 
     n = workers or os.cpu_count() or 1
@@ -362,40 +481,43 @@ def _local_pool_factory(workers):
     # children start with Kwant imported and the solver (with its lead self-energies)
     # already built. Each task pins BLAS to one thread.
     ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-    return lambda: ProcessPoolExecutor(n, mp_context=ctx)
+    return ctx.Pool(n, initializer=_worker_init), n
 
 
 def _is_local_pool(executor, workers):
     return (executor is None and workers != 1) or executor == "processes"
 
 
-def _run_tasks(exp_json, todo, executor, workers, on_result, progress_bar, client=None):
+def _run_tasks(exp_json, todo, executor, workers, on_result, pool=None, client=None):
+    """Run the tasks ``todo`` = [(seed index, energy index)]; ``on_result(k, array)``."""
     if not todo:
-        return "none (all tasks checkpointed)", 0
-    if executor == "serial" or (executor is None and workers == 1):
-        for i, j in todo:
-            on_result(i, j, compute_task(exp_json, i, j))
-            progress_bar.update()
+        return "none (all tasks saved)", 0
+    if client is not None:
+        return _run_dask(exp_json, todo, on_result, client)
+    if pool is None:
+        for k, (i, j) in enumerate(todo):
+            on_result(k, compute_task(exp_json, i, j))
         return "serial", 1
-    if client is None:
-        with _local_pool_factory(workers)() as pool:
-            n = pool._max_workers
-            futs = {pool.submit(compute_task, exp_json, i, j): (i, j) for i, j in todo}
-            for f in as_completed(futs):
-                i, j = futs[f]
-                on_result(i, j, f.result())
-                progress_bar.update()
-        return "processes", n
+    pool, n = pool
+    args = [(exp_json, k, i, j) for k, (i, j) in enumerate(todo)]
+    for k, arr in pool.imap_unordered(_task_entry, args, chunksize=1):
+        on_result(k, arr)
+    return "processes", n
+
+
+def _run_dask(exp_json, todo, on_result, client):
     from distributed import as_completed as dask_completed
 
     # the prepared solver (device, lead self-energies) goes to every worker once
     shared = client.scatter(_SOLVERS[exp_json], broadcast=True, hash=False)
     futs = [client.submit(compute_task, exp_json, i, j, shared, pure=False) for i, j in todo]
-    index = {f.key: ij for f, ij in zip(futs, todo)}
-    for f, result in dask_completed(futs, with_results=True):  # results fetched as they finish
-        i, j = index[f.key]
-        on_result(i, j, result)
-        progress_bar.update()
+    index = {f.key: k for k, f in enumerate(futs)}
+    try:
+        for f, result in dask_completed(futs, with_results=True):  # fetched as they finish
+            on_result(index[f.key], result)
+    except BaseException:
+        client.cancel(futs)
+        raise
     return "dask", len(client.scheduler_info()["workers"])
 
 
@@ -415,12 +537,12 @@ def _dask_client(executor):
     )
 
 
-def _prepare_parallel(client):
+def _dask_mapper(client):
     """(n, map) for _prepare on the workers of a Dask client."""
     n = max(1, len(client.scheduler_info()["workers"]))
 
-    def dask_map(fn, *iterables):
-        return client.gather(client.map(fn, *iterables, pure=False))
+    def dask_map(fn, arg_tuples):
+        return client.gather([client.submit(fn, *a, pure=False) for a in arg_tuples])
 
     return n, dask_map
 
@@ -431,6 +553,41 @@ class _NoBar:
 
     def close(self):
         pass
+
+
+class _Signals:
+    """During a sweep: SIGTERM acts as Ctrl-C; during the cleanup a second Ctrl-C exits at once.
+
+    Signal handlers can only be set from the main thread; elsewhere this does nothing.
+    """
+
+    def __init__(self):
+        self.active = threading.current_thread() is threading.main_thread()
+        self.saved = {}
+        self.pool = None
+
+    def __enter__(self):
+        if self.active:
+            self.saved[signal.SIGTERM] = signal.signal(signal.SIGTERM, self._term)
+        return self
+
+    def _term(self, signum, frame):
+        raise KeyboardInterrupt
+
+    def hard_exit_on_second_interrupt(self):
+        if self.active:
+            self.saved.setdefault(signal.SIGINT, signal.getsignal(signal.SIGINT))
+            signal.signal(signal.SIGINT, self._hard_exit)
+            signal.signal(signal.SIGTERM, self._hard_exit)
+
+    def _hard_exit(self, signum, frame):
+        if self.pool is not None:
+            self.pool.terminate()
+        os._exit(130)
+
+    def __exit__(self, *exc):
+        for sig, handler in self.saved.items():
+            signal.signal(sig, handler)
 
 
 # -- the sweep -----------------------------------------------------------------------
@@ -453,6 +610,7 @@ def sweep(
     dephasing: str | None = None,
     probe_density: float | None = None,
     flux_tube=None,
+    log=None,
 ):
     """Conductance over fields, energies and disorder realizations, as an xarray Dataset.
 
@@ -469,10 +627,11 @@ def sweep(
     disorder : float
         Box-disorder width [meV].
     path : str or Path, optional
-        Results file (netCDF). Finished tasks are checkpointed next to it and
-        an interrupted sweep resumes; an existing complete file of the same
-        experiment is returned without computing; a different experiment at
-        the same path is an error.
+        Results file (netCDF). Finished tasks are checkpointed next to it,
+        and an interrupted sweep resumes; the same setup with more seeds
+        computes only the new ones (the file keeps every seed computed);
+        a different experiment at the same path is an error. While the
+        sweep runs, the path is locked against a second sweep.
     executor : None, "serial", "processes", distributed.Client or str
         None: local processes on ``workers`` cores (default all); "serial":
         this process; a Dask client or a scheduler address.
@@ -492,6 +651,9 @@ def sweep(
     flux_tube : array_like, optional
         Rings only: fluxes through the hole [h/e], sorted increasing; adds the
         last dimension ``flux_tube`` to the dataset.
+    log : callable, optional
+        Receives progress messages ("resuming: N of M tasks done"); default:
+        the ``transport`` logger.
 
     Returns
     -------
@@ -499,6 +661,13 @@ def sweep(
         ``G`` (realization, energy, b_par, b_perp) [e^2/h per spin] and the
         ensemble statistics ``G_mean``, ``G_sem``, ``G_var``, ``dG_mean``,
         ``dG_sem`` (dG = G - G at the field closest to zero, per realization).
+
+    Raises
+    ------
+    SweepInterrupted
+        On Ctrl-C (or SIGTERM): pending tasks are cancelled, workers stopped,
+        every finished task is kept; its message says how many. A second
+        Ctrl-C during that cleanup exits at once.
     """
     exp = experiment(
         device,
@@ -514,60 +683,122 @@ def sweep(
         flux_tube=flux_tube,
     )
     _regime_warnings(device, exp)
-    exp_json = json.dumps(exp, sort_keys=True)
-    store = None
-    if path is not None:
-        path = Path(path)
-        store = _Store(path, exp)
-        if path.exists():
-            return xr.load_dataset(path, engine="h5netcdf")
+    if log is None:
+        log = logging.getLogger("transport").info
+    if path is None:
+        return _sweep(device, exp, None, executor, workers, progress, log)
+    path = Path(path)
+    with lock(path):
+        return _sweep(device, exp, path, executor, workers, progress, log)
+
+
+def _sweep(device, exp, path, executor, workers, progress, log):
+    store = _Store(path, exp) if path is not None else None
+    done = store.done() if store else {}
+    seeds = exp["seeds"]
+    n_e = len(exp["energy_meV"])
+    if store is not None and store.file is not None:
+        file_seeds = set(_read_experiment(path)["seeds"])
+        if set(seeds) <= file_seeds:  # every requested realization is in the file
+            g = np.stack([np.stack([done[(s, j)] for j in range(n_e)]) for s in seeds])
+            ds = xr.load_dataset(path, engine="h5netcdf")
+            if file_seeds == set(seeds) and ds["realization"].values.tolist() == seeds:
+                return ds
+            return _dataset(device, exp, g, ds.attrs["elapsed_s"], ds.attrs["executor"],
+                            ds.attrs["workers"], resumed=len(seeds) * n_e)  # fmt: skip
+    # the file keeps the union of every seed computed for this setup
+    all_seeds = sorted(set(seeds) | {s for s, _ in done})
+    full = dict(exp, seeds=all_seeds)
+    exp_json = json.dumps(full, sort_keys=True)
+    todo = [(all_seeds.index(s), j) for s in seeds for j in range(n_e) if (s, j) not in done]
+    total = len(all_seeds) * n_e
+    have = total - len(todo)
+    if store is not None:
         store.open()
-    n_s, n_e = len(exp["seeds"]), len(exp["energy_meV"])
-    shape = (n_s, n_e, len(exp["b_par_T"]), len(exp["b_perp_T"]))
+        if have and todo:
+            log(f"resuming: {have} of {total} tasks done")
+    shape = (len(all_seeds), n_e, len(exp["b_par_T"]), len(exp["b_perp_T"]))
     if exp["flux_tube"] is not None:
         shape += (len(exp["flux_tube"]),)
     g = np.full(shape, np.nan)
-    done = store.done() if store else {}
-    for (i, j), arr in done.items():
-        g[i, j] = arr
-    todo = [(i, j) for i in range(n_s) for j in range(n_e) if (i, j) not in done]
-
-    def on_result(i, j, arr):
-        g[i, j] = arr
-        if store:
-            store.save(i, j, arr)
+    for (s, j), arr in done.items():
+        g[all_seeds.index(s), j] = arr
 
     if progress is None:
         progress = sys.stderr.isatty()
     if progress and todo:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=n_s * n_e, initial=n_s * n_e - len(todo), unit="task", desc="sweep")
+        bar = tqdm(total=total, initial=have, unit="task", desc="sweep")
     else:
         bar = _NoBar()
+    finished = 0
+
+    def on_result(k, arr):
+        nonlocal finished
+        i, j = todo[k]
+        g[i, j] = arr
+        if store:
+            store.save(all_seeds[i], j, arr)
+        finished += 1
+        bar.update()
+
     t0 = time.perf_counter()
     client, owned = _dask_client(executor)
+    pool = None
+    signals = _Signals()
     try:
-        if todo:
-            if client is not None:
-                _prepare(device, exp, exp_json, _prepare_parallel(client))
-            elif _is_local_pool(executor, workers):
-                with _local_pool_factory(workers)() as pool:
-                    _prepare(device, exp, exp_json, (pool._max_workers, pool.map))
-            else:
-                _prepare(device, exp, exp_json)
-        kind, n_workers = _run_tasks(exp_json, todo, executor, workers, on_result, bar, client)
+        with signals:
+            try:
+                if todo:
+                    if client is not None:
+                        _prepare(device, full, exp_json, _dask_mapper(client))
+                    elif _is_local_pool(executor, workers):
+                        if (
+                            device.field_in_leads
+                            and len(full["b_perp_T"]) * len(full["b_par_T"]) * n_e > 1
+                        ):  # one self-energy per field: on the workers
+                            pool = _local_pool(workers)
+                            signals.pool = pool[0]
+                            _prepare(device, full, exp_json, (pool[1], pool[0].starmap))
+                            pool[0].close()
+                            pool[0].join()
+                        else:
+                            _prepare(device, full, exp_json)
+                        # forked after _prepare: the workers inherit the solver
+                        pool = _local_pool(workers)
+                        signals.pool = pool[0]
+                    else:
+                        _prepare(device, full, exp_json)
+                kind, n_workers = _run_tasks(exp_json, todo, executor, workers, on_result,
+                                             pool, client)  # fmt: skip
+            except KeyboardInterrupt:
+                signals.hard_exit_on_second_interrupt()
+                if pool is not None:
+                    pool[0].terminate()
+                    pool[0].join()
+                    pool = None
+                if owned:
+                    client.close()
+                    owned = False
+                raise SweepInterrupted(have + finished, total, path) from None
     finally:
         bar.close()
+        if pool is not None:
+            pool[0].close()
+            pool[0].join()
         if owned:
             client.close()
     elapsed = time.perf_counter() - t0
-    ds = _dataset(device, exp, g, elapsed, kind, n_workers, resumed=len(done))
+    ds = _dataset(device, full, g, elapsed, kind, n_workers, resumed=have)
     if store:
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         ds.to_netcdf(tmp, engine="h5netcdf")
         os.replace(tmp, path)
         store.finish()
+    if all_seeds != seeds:
+        return _dataset(device, exp, g[[all_seeds.index(s) for s in seeds]], elapsed, kind,
+                        n_workers, resumed=have)  # fmt: skip
     return ds
 
 
@@ -583,9 +814,9 @@ def _regime_warnings(device, exp):
                             b_par_max=b_par_max or None,
                             dephasing=exp["dephasing"].get("dephasing"),
                             tau_phi=exp["dephasing"].get("tau_phi"))  # fmt: skip
-        bad = [w for w in rep.warnings if "field sweep" in w]
-        if bad:
-            warnings.warn(RegimeWarning(f"at E = {e:g} meV: {'; '.join(bad)}\n{rep}"), stacklevel=3)
+        for w in rep.warnings:
+            if isinstance(w, SWEEP_WARNINGS):
+                warnings.warn(type(w)(f"at E = {e:g} meV: {w}"), stacklevel=3)
 
 
 def _versions():
