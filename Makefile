@@ -1,4 +1,4 @@
-# cooperon: the two commands of the README, plus validation and benchmarks.
+# cooperon: the two commands of the README, plus docs, validation, notebooks and benchmarks.
 # Every target sets up its own environment (idempotently) in .venv.
 
 PYTHON ?= python3
@@ -13,7 +13,7 @@ export MKL_NUM_THREADS := 1
 export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 
-.PHONY: setup demo test test-fast validate bench lint clean
+.PHONY: setup demo test test-fast docs validate validate-full notebooks bench lint clean
 
 setup: $(STAMP)
 
@@ -33,14 +33,34 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# the fast suite (it executes the notebooks and keeps the executed copies for the docs),
+# then the documentation with warnings as errors
 test: $(STAMP) lint
 	$(PY) -m pytest -m "not slow" -q
+	$(MAKE) --no-print-directory docs
 
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not slow" -q -x
+
+docs: $(STAMP)
+	$(PY) -m sphinx -W --keep-going -q -b html docs docs/_build/html
+	@echo "docs: docs/_build/html/index.html"
+
+# physics validation: quick tier (about 30 minutes on 2 cores), full tier (hours; Dask with
+# COOPERON_DASK_SCHEDULER=tcp://host:port); both write docs/validation/<tier>/results.json
 validate: $(STAMP)
-	$(PY) -m pytest -m slow -q -s
+	COOPERON_VALIDATION_TIER=quick $(PY) -m pytest -m slow -q -s tests/test_validation.py
+
+validate-full: $(STAMP)
+	COOPERON_VALIDATION_TIER=full $(PY) -m pytest -m slow -q -s tests/test_validation.py
+
+# a Jupyter front end for the notebooks (optional; not needed by the tests)
+notebooks: $(STAMP)
+	$(PIP) install -r requirements/notebooks.txt
+	$(VENV)/bin/jupyter lab notebooks/
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info docs/_build

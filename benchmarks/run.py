@@ -3,9 +3,9 @@
 
 Prints one JSON line per case, measured side by side in this run:
 
-- ``throughput``: the reference workload of ``../shared/bench/naive_kwant.py``
-  (same sizes, energy, disorder, fields, field in the leads as there) run by
-  the reference script itself and by ``transport.sweep`` on both cores;
+- ``throughput``: the reference workload of ``benchmarks/naive_kwant.py`` (a
+  hand-written plain-Kwant loop; same sizes, energy, disorder, fields, field in
+  the leads as there) run by that script and by ``transport.sweep`` on both cores;
   ``ratio_vs_naive`` is the ratio of points per second. ``overhead_vs_solve``
   is cooperon's serial time per point over the bare MUMPS factor + solve of
   the same scattering matrix (E - H - Sigma, lead columns as right-hand
@@ -26,7 +26,9 @@ Prints one JSON line per case, measured side by side in this run:
 
 Usage: ``make bench`` (or ``python benchmarks/run.py --quick``, or
 ``--only 40x80`` for one throughput case, or ``--probes`` for the probe
-cases only).
+cases only). Every row is also written to ``docs/performance/bench.json``
+(with the scaling figure beside it), from which the documentation's
+performance page is generated.
 """
 
 from __future__ import annotations
@@ -41,8 +43,16 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-NAIVE = HERE.parent.parent / "shared" / "bench" / "naive_kwant.py"
-OUT = HERE / "out"
+NAIVE = HERE / "naive_kwant.py"
+OUT = HERE.parent / "docs" / "performance"
+ROWS: list = []
+
+
+def emit(row):
+    """Print a JSON line and keep it for docs/performance/bench.json."""
+    print(json.dumps(row), flush=True)
+    ROWS.append(row)
+
 
 ENERGY, DISORDER, PHI_MAX = 1.0, 1.5, 0.01
 
@@ -207,13 +217,11 @@ def scaling(quick):
         rows.append(row)
         series[label] = (x, t_ours, ref_pts)
     try:
-        import matplotlib
+        from matplotlib.figure import Figure
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        OUT.mkdir(exist_ok=True)
-        fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
+        OUT.mkdir(parents=True, exist_ok=True)
+        fig = Figure(figsize=(9, 3.6))
+        axes = fig.subplots(1, 2)
         for ax, label in zip(axes, ("L", "W")):
             x, t, ref = series[label]
             ax.loglog(x, t, "o-", label="cooperon (RGF)")
@@ -225,7 +233,7 @@ def scaling(quick):
         fig.tight_layout()
         fig.savefig(OUT / "scaling.png", dpi=110)
     except Exception as exc:  # pragma: no cover - the figures still print
-        print(json.dumps(dict(case="plot", error=str(exc))))
+        emit(dict(case="plot", error=str(exc)))
     return rows
 
 
@@ -285,11 +293,9 @@ def main():
     if a.probes or not (a.quick or a.only):
         sys.path.insert(0, str(HERE.parent))
         for case in PROBE_CASES:
-            print(json.dumps(probe_case(*case)), flush=True)
+            emit(probe_case(*case))
         if a.probes:
-            return
-    if not NAIVE.exists():
-        sys.exit(f"reference workload not found: {NAIVE}")
+            return _save(a)
     cases = [(40, 80, 21, 16, 21, 16), (100, 200, 21, 8, 5, 4)]
     if a.quick:
         cases = [(40, 80, 21, 8, 11, 4)]
@@ -297,17 +303,38 @@ def main():
         keep = {tuple(int(v) for v in c.split("x")) for c in a.only.split(",")}
         cases = [c for c in cases if c[:2] in keep]
     for w, length, f, s, nf, ns in cases:
-        print(json.dumps(throughput_case(w, length, f, s, nf, ns, dask=not a.quick)), flush=True)
+        emit(throughput_case(w, length, f, s, nf, ns, dask=not a.quick))
     if a.only:
-        return
+        return _save(a)
     if not a.quick:
         r = ours(200, 400, 5, 2, "serial", energy=1.01)  # E = 1 t is a channel threshold at W = 200
-        print(json.dumps(dict(case="memory", width=200, length=400,
-                              ms_per_point=round(1e3 * r["seconds"] / r["points"], 1),
-                              peak_rss_mib=round(r["rss_mib"], 1))), flush=True)  # fmt: skip
+        emit(dict(case="memory", width=200, length=400,
+                  ms_per_point=round(1e3 * r["seconds"] / r["points"], 1),
+                  peak_rss_mib=round(r["rss_mib"], 1)))  # fmt: skip
     for row in scaling(a.quick):
-        print(json.dumps(row), flush=True)
+        emit(row)
     _ = resource  # peak RSS of children is measured inside them
+    return _save(a)
+
+
+def _save(a):
+    """Merge this run's rows into docs/performance/bench.json (a row per case, newest kept)."""
+    import datetime
+    import platform
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / "bench.json"
+    old = json.loads(path.read_text()) if path.exists() else {"rows": []}
+
+    def key(r):
+        return (r["case"], r.get("width"), r.get("length"), r.get("size"), r.get("fixed"))
+
+    mine = {key(r) for r in ROWS}
+    rows = [r for r in old["rows"] if key(r) not in mine] + ROWS
+    meta = dict(created=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+                machine=f"{platform.machine()}, {os.cpu_count()} cores",
+                quick=bool(a.quick), rows=rows)  # fmt: skip
+    path.write_text(json.dumps(meta, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -5,4 +5,4 @@ sample is), ``transport`` (what it conducts) and ``fits`` (what the curve
 means). This package holds the command line and the version.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -1,6 +1,6 @@
 """A virtual experiment: spec -> device -> sweep -> fit -> files.
 
-Output layout of ``cooperon run SPEC --out DIR``:
+Output layout of ``cooperon run SPEC --out DIR``::
 
     DIR/sweep.nc       the dataset (transport.sweep; resumable checkpoints in
                        DIR/sweep.nc.partial/ while it runs)
@@ -274,8 +274,7 @@ def _fit(spec, dev, ds, rep, model=None):
     model = fits.build_model(info.name, g_s=f["g_s"],
                              **{k: v for k, v in opts.items() if k in info.accepts()})  # fmt: skip
     data = fits.from_dataset(ds, quantity=info.quantity, axis=info.axis)
-    return model.fit(data.b, data.dy, data.sigma, cov=data.cov, window=window,
-                     diffusion=diffusion, source="simulation")  # fmt: skip
+    return model.fit(data, window=window, diffusion=diffusion, source="simulation")
 
 
 def _ab(dev, ds):

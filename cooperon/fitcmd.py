@@ -312,8 +312,7 @@ def _fit_one(a, path, info, quantity) -> int:
                 "length": None if a.length_nm is None else a.length_nm * nm}  # fmt: skip
     model = _model(a, info, g_s, geometry, _b_tr(a, r_sq, g_s))
     window = None if a.window_mT is None else 1e-3 * a.window_mT
-    result = model.fit(data.b, data.dy, data.sigma, cov=data.cov, window=window,
-                       diffusion=diffusion, source=str(path), errors=a.errors)  # fmt: skip
+    result = model.fit(data, window=window, diffusion=diffusion, source=str(path), errors=a.errors)
     print("\n".join(_data_lines(data.meta)))
     print(result.report())
     if diffusion is None and quantity == "sheet":
@@ -390,8 +389,7 @@ def _fit_dataset(a, path, info) -> int:
     diffusion = a.diffusion_m2s or data.meta.get("diffusion_m2s")
     model = _model(a, info, g_s, geometry, offset=False)  # the covariance carries the reference
     window = None if a.window_mT is None else 1e-3 * a.window_mT
-    result = model.fit(data.b, data.dy, data.sigma, cov=data.cov, window=window,
-                       diffusion=diffusion, source=str(path), errors=a.errors)  # fmt: skip
+    result = model.fit(data, window=window, diffusion=diffusion, source=str(path), errors=a.errors)
     print(f"data: {path} (cooperon dataset, {data.meta['n_traces']} realizations; "
           f"{data.meta.get('covariance', '')})")  # fmt: skip
     print(result.report())

@@ -4,6 +4,7 @@ Every quantity carries its unit in its key (``width_nm``, ``b_perp_mT``,
 ``tau_phi_ps``); an unknown key, or a known quantity in another unit, is an
 error that names the key and suggests the closest valid one. Field and
 energy axes are a number, a list, or a table ``{start, stop, num}``.
+Sections::
 
     [device]        shape, sizes, lattice and material
     [disorder]      box width

@@ -678,7 +678,7 @@ def ring(
     Parameters
     ----------
     r_in, r_out : float
-        Inner and outer radius [nm]; sites with r_in <= |r| < r_out belong
+        Inner and outer radius [nm]; sites with r_in <= abs(r) < r_out belong
         to the ring, centred on the origin.
     lead_width : float, optional
         Width of the two leads [nm]; default the arm width r_out - r_in.

@@ -77,7 +77,7 @@ class Measurement:
     referenced : bool
         The data are already a change relative to zero field (dsigma, dG).
     zero_field_resistance : float or None
-        The resistance at the smallest |B| [Ohm], per square for sheet data.
+        The resistance at the smallest abs(B) [Ohm], per square for sheet data.
     meta : dict
         What was read and chosen, and why (columns, units, geometry,
         skipped lines).
@@ -127,8 +127,11 @@ class MagnetoData:
         or realizations).
     quantity : {"sheet", "total", "scaled"}
     cov : ndarray or None
-        Covariance of ``dy`` across fields [(e^2/h)^2], when enough traces
-        or realizations estimate it (for generalized least squares).
+        Covariance of ``dy`` across fields [(e^2/h)^2] estimated from the
+        traces or realizations (the errors of a fit follow from it).
+    cov_invertible : bool
+        Whether there are enough samples (fields + 10) for its inverse, and
+        so a correlated chi^2, to mean something.
     meta : dict
         Source, units, conversions, offset and odd part, traces averaged.
     """
@@ -139,6 +142,7 @@ class MagnetoData:
     quantity: str
     meta: dict = field(default_factory=dict)
     cov: np.ndarray | None = None
+    cov_invertible: bool = False
 
     def minus(self, other: MagnetoData) -> MagnetoData:
         """This curve minus ``other`` interpolated onto its fields (a background reference)."""
@@ -624,7 +628,7 @@ def _odd_cost(b0, grid, g, h, spline=None):
 
 #: Traces needed before their spread is used as the error bar of their mean.
 MIN_TRACES_FOR_ERRORS = 5
-#: The offset is estimated from |B| up to this fraction of the sweep (the sharp low-field part).
+#: The offset is estimated from abs(B) up to this fraction of the sweep (the sharp low-field part).
 OFFSET_WINDOW = 0.5
 #: ... and searched within this fraction of the sweep.
 OFFSET_RANGE = 0.15
@@ -640,9 +644,9 @@ def estimate_offset(*measurements: Measurement) -> float:
     """The field offset [T]: the shift about which the traces are most nearly even.
 
     The odd part of the averaged trace g(B0 + x), after removing its part
-    linear in x (Hall pickup), is minimized over B0 for |x| up to
+    linear in x (Hall pickup), is minimized over B0 for abs(x) up to
     ``OFFSET_WINDOW`` of the sweep (where the weak-localization cusp, the
-    feature most sensitive to an offset, lives), |B0| up to
+    feature most sensitive to an offset, lives), abs(B0) up to
     ``OFFSET_RANGE`` of it. Several measurements (a temperature series on one
     magnet) share one offset: their costs, each normalized to its minimum,
     are summed. Returns 0 when the traces have one field sign.
@@ -750,9 +754,10 @@ def magnetoconductance(
     meta["referenced"] = bool(meas.referenced)
     dy = dys.mean(axis=0)
     sigma = cov = None
+    invertible = False
     if len(ys) >= MIN_TRACES_FOR_ERRORS:
         sigma = dys.std(axis=0, ddof=1) / math.sqrt(len(ys))
-        cov = _mean_covariance(dys, meta)
+        cov, invertible = _mean_covariance(dys, meta)
     elif len(ys) > 1:
         meta["errors"] = (f"{len(ys)} traces are too few for an error bar from their spread "
                           f"(needs {MIN_TRACES_FOR_ERRORS}): the fit scales errors by its residuals")  # fmt: skip
@@ -765,7 +770,7 @@ def magnetoconductance(
         sigma = None
         cov = None
     out = MagnetoData(x[keep], dy[keep], None if sigma is None else sigma[keep], meas.quantity,
-                      meta, None if cov is None else cov[np.ix_(keep, keep)])  # fmt: skip
+                      meta, None if cov is None else cov[np.ix_(keep, keep)], invertible)  # fmt: skip
     if odd_mean is not None:
         rng = float(np.ptp(dy)) or 1.0
         out.meta["odd_part_relative"] = out.meta["odd_part_rms"] / rng
@@ -779,20 +784,21 @@ def _interp_rows(x, grid, ys):
 
 
 def _mean_covariance(samples, meta):
-    """Covariance of the mean over samples (rows), Hartlap-corrected for use in its inverse.
+    """(covariance of the mean over samples (rows), whether it may be inverted).
 
-    Estimated only with more samples than points + 10; otherwise None (the
-    per-point errors are used).
+    With more samples than points + 10 it is Hartlap-corrected for use in its
+    inverse; with fewer it serves the errors only (the sandwich formula does
+    not invert it).
     """
     n, p = samples.shape
-    if n < p + 10:
-        meta["covariance"] = f"not estimated ({n} samples for {p} fields; per-point errors used)"
-        return None
     s = np.cov(samples, rowvar=False, ddof=1) / n
+    if n < p + 10:
+        meta["covariance"] = (f"from {n} samples over {p} fields: for the errors only (a "
+                              f"correlated chi^2 needs {p + 10})")  # fmt: skip
+        return s, False
     # the inverse of a sample covariance is biased high by (n - 1)/(n - p - 2) (Hartlap et al. 2007)
-    s = s * (n - 1) / (n - p - 2)
     meta["covariance"] = f"from {n} samples over {p} fields (Hartlap-corrected)"
-    return s
+    return s * (n - 1) / (n - p - 2), True
 
 
 def from_dataset(
@@ -825,7 +831,7 @@ def from_dataset(
         raise ValueError(
             f"the dataset has a single {axis} value: it was swept along the other field"
         )
-    x = np.unique(np.abs(b))
+    x = _distinct(np.abs(b))
     per = np.array([0.5 * (np.interp(x, b, row) + np.interp(-x, b, row)) if b.min() < 0 < b.max()
                     else np.interp(x, np.abs(b), row) for row in g])  # fmt: skip
     dg = per - per[:, :1]
@@ -842,9 +848,17 @@ def from_dataset(
         meta["tau_phi_ps_input"] = float(ds.attrs["tau_phi_ps"])
     x, dg = x[1:], dg[:, 1:]  # dG(B0) = 0 exactly, per realization: no information
     sigma = dg.std(axis=0, ddof=1) / math.sqrt(n) if n > 1 else None
-    cov = _mean_covariance(dg, meta) if n > 1 else None
+    cov, invertible = _mean_covariance(dg, meta) if n >= 3 else (None, False)
     meta["reference_point_dropped"] = True
-    return MagnetoData(x, dg.mean(axis=0), sigma, quantity, meta, cov)
+    return MagnetoData(x, dg.mean(axis=0), sigma, quantity, meta, cov, invertible)
+
+
+def _distinct(values, rtol=1e-9):
+    """Sorted values with those closer than rtol of the largest merged (+-B grids in floating point)."""
+    v = np.sort(np.asarray(values, float))
+    tol = rtol * max(float(np.max(np.abs(v))), 1e-300)
+    keep = np.concatenate([[True], np.diff(v) > tol])
+    return v[keep]
 
 
 # -- material estimates ------------------------------------------------------------------------

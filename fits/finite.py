@@ -176,8 +176,8 @@ def finite_film(b, l_phi, alpha=1.0, *, spectrum: CooperonSpectrum, g_s, b_tr=No
         dG(B) = -(2 g_s alpha / L^2) sum_n [1/(lambda_n(B) + l_phi^-2) - (same at l_tr)]
 
     minus its zero-field value, l_tr^-2 = 4 e B_tr / hbar (omitted without
-    b_tr). With more than ``MAX_FIELDS`` distinct |B| (a measured trace, a
-    plot) the curve is computed on that many fields spaced evenly up to max |B|
+    b_tr). With more than ``MAX_FIELDS`` distinct abs(B) (a measured trace, a
+    plot) the curve is computed on that many fields spaced evenly up to max abs(B)
     and interpolated (cubic spline, zero slope at B = 0; even in B).
     """
     b = np.asarray(b, dtype=float)
@@ -195,10 +195,10 @@ def finite_film(b, l_phi, alpha=1.0, *, spectrum: CooperonSpectrum, g_s, b_tr=No
 
 
 def _even_curve(dg, b):
-    """dg(|B|) - dg(0) at the fields b, with one eigenproblem per distinct |B|.
+    """dg(abs(B)) - dg(0) at the fields b, with one eigenproblem per distinct abs(B).
 
-    Beyond ``MAX_FIELDS`` distinct |B| (a measured trace, a plot) the curve is
-    computed on that many fields up to max |B| and interpolated (cubic
+    Beyond ``MAX_FIELDS`` distinct abs(B) (a measured trace, a plot) the curve is
+    computed on that many fields up to max abs(B) and interpolated (cubic
     spline, zero slope at B = 0).
     """
     g0 = dg(0.0)
@@ -273,7 +273,7 @@ def finite_film_cross_section(
     so that the low-field mass is reduced by it (flux cancellation; 1 in
     the dirty limit). The field is also scaled by (1 - 1/n_z^2)^(-1/2) for
     the strip's n_z grid cells across d, whose <z^2> is short of d^2/12 by
-    that factor. More than ``MAX_FIELDS`` distinct |B| are interpolated, as
+    that factor. More than ``MAX_FIELDS`` distinct abs(B) are interpolated, as
     in :func:`finite_film`.
     """
     if not width > 0:

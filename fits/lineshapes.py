@@ -59,7 +59,7 @@ def F(x):
 
 
 def _x(b_char, b):
-    """B_char / |B| with B = 0 mapped to +inf (F = 0)."""
+    """B_char / abs(B) with B = 0 mapped to +inf (F = 0)."""
     b = np.abs(np.asarray(b, dtype=float))
     with np.errstate(divide="ignore"):
         return np.where(b > 0, b_char / np.where(b > 0, b, 1.0), np.inf)

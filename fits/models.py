@@ -8,9 +8,11 @@ trust-region least squares; scale parameters (fields, lengths) are fitted in
 log space (lmfit parameters ``ln_<name>``, the physical value an expression
 ``exp(ln_<name>)`` whose error lmfit propagates).
 
-Weights: a covariance matrix of the data (generalized least squares: a
-simulated ensemble, whose neighbouring fields share realizations), per-point
-errors, or none (the errors are then scaled by the residual scatter).
+Weights: per-point errors, or none (the errors are then scaled by the
+residual scatter). With a covariance matrix of the data (a simulated
+ensemble, whose neighbouring fields share realizations) the fit is weighted
+by its diagonal, the errors follow from the full covariance (sandwich), and
+chi^2 is the correlated one (:meth:`Model.fit`).
 
 Uncertainties (:meth:`Model.fit`): four estimates are computed and
 reported, and one is quoted (``FitResult.quoted`` says which):
@@ -62,7 +64,7 @@ __all__ = [
 
 #: A field parameter this many times the largest fitted field is beyond what the data resolve.
 BEYOND_FIELD_RANGE = 30.0
-#: |correlation| above which two parameters are flagged degenerate.
+#: abs(correlation) above which two parameters are flagged degenerate.
 DEGENERATE = 0.95
 #: HLN (and the parallel-field law) need samples at least this many l_phi wide and long.
 LARGE_SAMPLE = 5.0
@@ -245,10 +247,11 @@ class Model:
     def fit(
         self,
         b,
-        y,
+        y=None,
         sigma=None,
         *,
         cov=None,
+        cov_invertible: bool = True,
         window: float | None = None,
         diffusion: float | None = None,
         guess: dict | None = None,
@@ -260,14 +263,19 @@ class Model:
         Parameters
         ----------
         b, y : array_like
-            Field [T] and magnetoconductance relative to zero field [e^2/h].
+            Field [T] and magnetoconductance relative to zero field [e^2/h];
+            or ``b`` a :class:`fits.MagnetoData` (its fields, values, errors,
+            covariance, and the diffusion constant of a simulated dataset).
         sigma : array_like, optional
             Standard errors of ``y`` (absolute weights).
         cov : array_like, optional
-            Covariance matrix of ``y`` [(e^2/h)^2] (generalized least
-            squares), e.g. from the realizations of a simulated ensemble.
+            Covariance matrix of ``y`` [(e^2/h)^2], e.g. from the realizations
+            of a simulated ensemble.
+        cov_invertible : bool
+            False when ``cov`` comes from too few samples to be inverted: it
+            then gives the errors only, and chi^2 uses the per-point errors.
         window : float, optional
-            Fit |B| <= window [T]; default the model's validity limit when
+            Fit abs(B) <= window [T]; default the model's validity limit when
             known, else all data.
         diffusion : float, optional
             Diffusion constant D [m^2/s]; gives tau_phi = l_phi^2 / D.
@@ -279,6 +287,15 @@ class Model:
 
         Notes
         -----
+        With a covariance the estimate is the per-point-weighted one (the
+        covariance's diagonal) and its error the exact one of that estimate
+        under the full covariance (the sandwich formula, what a jackknife
+        over realizations approximates); the goodness of fit is the
+        correlated chi^2 of the estimate. Generalized least squares itself is
+        not used: the smooth curves of an ensemble make its covariance nearly
+        singular, and the estimate would follow the smallest eigen-directions,
+        where any model is approximate (studies/finite_film_shape).
+
         The quoted standard error of a parameter is the largest of the
         statistical estimates that apply (``stat``, and without a data
         covariance also ``hac`` and ``bootstrap``), combined in quadrature
@@ -287,45 +304,64 @@ class Model:
         statistical (nested windows share their points), so only what
         exceeds the statistical error is counted as systematic.
         """
+        if y is None:  # a MagnetoData
+            data = b
+            b, y, sigma, cov, cov_invertible = (data.b, data.dy, data.sigma, data.cov,
+                                                data.cov_invertible)  # fmt: skip
+            if diffusion is None:
+                diffusion = data.meta.get("diffusion_m2s")
+            source = source or str(data.meta.get("source", ""))
         b, y, sigma, cov, window = self._prepare(b, y, sigma, cov, window)
         weighting = "covariance" if cov is not None else "errors" if sigma is not None else "none"
-        whiten = _whitener(sigma, cov)
+        label = weighting
+        # the estimate: per-point weights (with a covariance: its diagonal; see the Notes)
+        whiten = _whitener(sigma, None)
         start = guess or self.guess(b, y, None if sigma is None else 1 / sigma)
         res, _ = self._minimize(b, y, whiten, start, weighting)
         values = self._values(res.params)
         free_names = [p.name for p in self.free]
-        stat = {n: _stderr(res.params[n]) for n in free_names}
+        lsq = {n: _stderr(res.params[n]) for n in free_names}
         correl = _correlation(res)
         resid = y - self(b, **values)
-        white = whiten(resid)
+        dof = max(int(res.nfree), 1)
+        if weighting == "covariance":
+            stat, correl = self._sandwich(b, values, sigma, cov)
+            if cov_invertible:
+                white = _whitener(None, cov)(resid)  # the correlated chi^2 of the estimate
+                red = float(white @ white) / dof
+            else:  # too few samples to invert: chi^2 with the per-point errors
+                white = whiten(resid)
+                red = float(res.redchi)
+                label = "covariance for the errors, per-point errors for chi^2"
+        else:
+            stat = lsq
+            white = whiten(resid)
+            red = float(res.redchi)
         mode = "all" if errors == "auto" and self.cheap else errors
         est = {"stat": stat}
         tau_int = _integrated_correlation(white)
-        if mode != "fast":
-            if weighting != "covariance":
-                est["hac"] = self._hac(b, values, whiten, white, tau_int)
-                factor = math.sqrt(_ar1_factor(white))
-                est["neff"] = {n: e * factor for n, e in stat.items()}
-            if mode == "all" and weighting != "covariance":
+        if mode != "fast" and weighting != "covariance":
+            est["hac"] = self._hac(b, values, whiten, white, tau_int)
+            factor = math.sqrt(_ar1_factor(white))
+            est["neff"] = {n: e * factor for n, e in stat.items()}
+            if mode == "all":
                 est["bootstrap"] = self._bootstrap(b, y, values, whiten, white, tau_int, weighting)
         if mode != "fast":
-            inflate = np.array([_ratio(max((est[m][n] for m in est), default=math.nan), stat[n])
-                                for n in free_names])  # fmt: skip
-            est["window"], excess = self._window_scan(b, y, sigma, cov, values, weighting, inflate)
+            inflate = np.array([_ratio(max(est[m][n] for m in est), lsq[n]) for n in free_names])
+            est["window"], excess = self._window_scan(b, y, sigma, values, weighting, inflate)
         else:
             excess = None
         quoted, how = _quote(est, excess, free_names)
-        red, dof = float(res.redchi), max(int(res.nfree), 1)
         if weighting != "none" and red > _chi2_limit(dof):
             # the model does not describe the data to their precision: PDG scale factor
             quoted = {n: e * math.sqrt(red) for n, e in quoted.items()}
             how += f", scaled by sqrt(reduced chi^2) = {math.sqrt(red):.2g}"
         stderr = {**quoted, **dict.fromkeys(self.fixed, 0.0)}
-        flags = self._diagnose(b, y, res, values, stderr, correl, white, weighting, tau_int)
+        flags = self._diagnose(b, y, res, values, stderr, correl, white, weighting, tau_int, red)
         if mode == "all" and self.cheap:
             flags += self._profile(b, y, whiten, res, weighting)
         flags += self.applicability(values)
-        chi2, dof = float(res.chisqr), max(int(res.nfree), 1)
+        chi2 = red * dof
         return FitResult(
             model=self,
             values=values,
@@ -338,14 +374,14 @@ class Model:
             window=window,
             chi2=chi2,
             dof=dof,
-            reduced_chi2=chi2 / dof,
+            reduced_chi2=red,
             residuals=resid,
             derived=self.derived(values, stderr, diffusion),
             flags=tuple(flags),
             source=source,
             errors=est,
             quoted=how,
-            weighting=weighting,
+            weighting=label,
             lmfit=res,
         )
 
@@ -429,6 +465,25 @@ class Model:
     def _to_physical(self, values, err_u):
         return {p.name: (values[p.name] * e if p.log else e) for p, e in zip(self.free, err_u)}
 
+    def _sandwich(self, b, values, sigma, cov):
+        """Errors and correlations of the per-point-weighted estimate when the data covariance is
+        ``cov``: (X^T X)^-1 X^T R X (X^T X)^-1, X = J / sigma, R the data's correlation matrix
+        (floored as in the whitening)."""
+        x = self._jacobian(b, values) / sigma[:, None]
+        d = np.sqrt(np.diag(cov))
+        w, v = linalg.eigh(cov / np.outer(d, d))
+        corr = (v * np.maximum(w, COVARIANCE_FLOOR * w.max())) @ v.T
+        m = len(self.free)
+        try:
+            bread = np.linalg.inv(x.T @ x)
+        except np.linalg.LinAlgError:
+            return dict.fromkeys((p.name for p in self.free), math.nan), np.full((m, m), np.nan)
+        c = bread @ (x.T @ corr @ x) @ bread
+        e = np.sqrt(np.clip(np.diag(c), 0, None))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            correl = c / np.outer(e, e)
+        return self._to_physical(values, e), correl
+
     def _hac(self, b, values, whiten, white, tau_int):
         """Newey-West covariance of the least-squares estimate with correlated residuals."""
         x = np.stack([whiten(c) for c in self._jacobian(b, values).T], axis=1)
@@ -468,7 +523,7 @@ class Model:
             return dict.fromkeys((p.name for p in self.free), math.nan)
         return self._to_physical(values, np.std(np.array(out), axis=0, ddof=1))
 
-    def _window_scan(self, b, y, sigma, cov, values, weighting, inflate):
+    def _window_scan(self, b, y, sigma, values, weighting, inflate):
         """Drift of the estimate over windows WINDOW_FRACTIONS of the fitted one.
 
         Returns the RMS drift from the full-window value and the part of it
@@ -486,9 +541,7 @@ class Model:
             keep = np.abs(b) <= frac * top * (1 + 1e-12)
             if keep.sum() < len(self.free) + 3:
                 continue
-            sub_cov = None if cov is None else cov[np.ix_(keep, keep)]
-            sub_sig = None if sigma is None or cov is not None else sigma[keep]
-            w = _whitener(sub_sig, sub_cov)
+            w = _whitener(None if sigma is None else sigma[keep], None)
             try:
                 r, _ = self._minimize(b[keep], y[keep], w, values, weighting)
             except (ValueError, np.linalg.LinAlgError):  # pragma: no cover
@@ -571,7 +624,7 @@ class Model:
         finally:
             self.fixed = fixed
 
-    def _diagnose(self, b, y, res, values, stderr, correl, white, weighting, tau_int):
+    def _diagnose(self, b, y, res, values, stderr, correl, white, weighting, tau_int, red):
         out = []
         params = res.params
         at_bound = []
@@ -636,7 +689,6 @@ class Model:
                     )
                 )
         dof = max(int(res.nfree), 1)
-        red = float(res.redchi)
         if weighting != "none" and red > POOR_CHI2:
             out.append(
                 FitFlag(
@@ -678,9 +730,9 @@ class Model:
             if z < -3.5:
                 out.append(
                     FitFlag(
-                        "poor_fit",
-                        f"systematic residuals (runs test z = {z:.1f}): the line shape does not "
-                        "describe the data in this window",
+                        "correlated",
+                        f"systematic runs in the residuals (runs test z = {z:.1f}): the line shape "
+                        "misses the data, or their errors are correlated (larger estimates quoted)",
                     )
                 )
         sign = self.expected_sign(values)
@@ -730,17 +782,28 @@ def _start(p: Param) -> float:
     return math.sqrt(p.lower * p.upper) if p.log else 0.5 * (p.lower + p.upper)
 
 
+#: Eigenvalues of a data correlation matrix below this fraction of the largest are raised to it:
+#: a numerical floor (the solvers' accuracy), far below the statistically resolved eigenvalues.
+COVARIANCE_FLOOR = 1e-12
+
+
 def _whitener(sigma, cov):
-    """The map from residuals to independent unit-variance residuals."""
+    """The map from residuals to independent unit-variance residuals.
+
+    A covariance is whitened through the eigenvalues of its correlation
+    matrix (``COVARIANCE_FLOOR``): the smooth curves of a simulated ensemble
+    make it singular to machine precision, which a Cholesky factor refuses.
+    """
     if cov is not None:
-        try:
-            chol = linalg.cholesky(cov, lower=True)
-        except linalg.LinAlgError:
-            raise ValueError(
-                "the data covariance is not positive definite: more realizations than fields "
-                "are needed, or fit with per-point errors"
-            ) from None
-        return lambda r: linalg.solve_triangular(chol, r, lower=True)
+        d = np.sqrt(np.diag(cov))
+        if not np.all(d > 0):
+            raise ValueError("the data covariance has zero variance at some field: drop that point")
+        w, v = linalg.eigh(cov / np.outer(d, d))
+        if not w.max() > 0:
+            raise ValueError("the data covariance is not positive: check the realizations")
+        w = np.maximum(w, COVARIANCE_FLOOR * w.max())
+        m = (v / np.sqrt(w)).T  # R^(-1/2) in the eigenbasis
+        return lambda r: m @ (r / d)
     if sigma is not None:
         return lambda r: r / sigma
     return lambda r: r

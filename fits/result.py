@@ -114,7 +114,7 @@ class FitResult:
     b, y, sigma : ndarray
         The fitted data: field [T], magnetoconductance [e^2/h], errors.
     window : float
-        Largest |B| fitted [T].
+        Largest abs(B) fitted [T].
     reduced_chi2 : float
         chi^2 per degree of freedom: with the data's covariance or errors
         when given (a test of the model); otherwise the mean squared

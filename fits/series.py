@@ -324,7 +324,7 @@ def fit_series(
         D [m^2/s]: gives tau_phi and the power law of tau_phi; without it
         the law is fitted to l_phi(T) (p = -2 d ln l_phi / d ln T).
     window : float, optional
-        Fit |B| <= window [T].
+        Fit abs(B) <= window [T].
     saturation : bool
         Fit tau_phi(T) with a saturation time.
     r_sq_ohm : float, optional
@@ -353,10 +353,9 @@ def fit_series(
                 f"the {model.name} model needs {model.quantity} data, got {d.quantity}"
             )
         keep = np.ones(d.b.shape, bool) if window is None else np.abs(d.b) <= window
-        cov = None if d.cov is None else d.cov[np.ix_(keep, keep)]
         sig = None if d.sigma is None else d.sigma[keep]
-        curves.append((d.b[keep], d.dy[keep], _whitener(sig if cov is None else None, cov),
-                       sig, cov))  # fmt: skip
+        # per-point errors; the correlation along the field enters the errors (Newey-West, n_eff)
+        curves.append((d.b[keep], d.dy[keep], _whitener(sig, None), sig, None))
     weighting = "errors" if all(c[3] is not None for c in curves) else "none"
     # starting values: each curve on its own, then the shared ones averaged (in log space)
     singles = [model.guess(b, y, None if s is None else 1 / s) for b, y, _, s, _ in curves]

@@ -229,7 +229,7 @@ class Solver:
         interfaces and the probe sites) enters. It is the inverse of the
         Schur complement of E - H - Sigma on S, which MUMPS computes in one
         sparse factorization (nested-dissection ordering); then a dense
-        |S| x |S| inversion and a dense N_p x N_p system
+        n_S x n_S inversion (n_S terminal sites) and a dense N_p x N_p system
         (:func:`probe_conductance`). On a 60 x 60 x 12 slab with 215 probes
         this takes ~5 s per field, against ~50 s for SuperLU with every
         terminal as a right-hand side (``benchmarks/run.py --probes``).
