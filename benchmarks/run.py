@@ -284,14 +284,69 @@ def probe_case(width, length, nz, energy, box, rho, tau):
                 G=round(d["conductance"], 6), abs_diff_vs_reference=float(abs(d["conductance"] - g_ref)))  # fmt: skip
 
 
+DEPHASING_SIZES = (50, 100, 150, 200)
+DEPHASING_DENSITIES = (0.25, 0.04)  # the dense probes of the demo, and sparse, stronger ones
+
+
+def dephasing_case(side, density, energy=1.03, box=2.5, tau_ps=1.1, seed=1):
+    """Seconds per field point on a side x side film: coherent RGF against Buttiker probes.
+
+    One field and realization, one core; the probes' coupling follows tau_phi / density, so
+    every density imposes the same tau_phi (nominal lattice units: tau in ps of t = 1 meV).
+    """
+    import numpy as np
+
+    import devices
+    from transport.solver import Solver
+
+    dev = devices.film(side, side)
+    s = Solver(dev)
+    coherent = dev.params(phi_perp=1e-3, disorder=box, seed=seed)
+    s.selfenergies(energy, coherent)  # cached per energy: not timed
+    t0 = time.perf_counter()
+    s.transmission(energy, [coherent])
+    t_coh = time.perf_counter() - t0
+    p = dev.params(phi_perp=1e-3, disorder=box, seed=seed, tau_phi=tau_ps, dephasing="probes",
+                   probe_density=density)  # fmt: skip
+    t0 = time.perf_counter()
+    d = s.buttiker(energy, p, details=True)
+    t_deph = time.perf_counter() - t0
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return dict(case="dephasing", width=side, length=side, probe_density=density,
+                probes=len(d["probes"]), probe_spacing=round(1 / np.sqrt(density), 2),
+                coherent_s=round(t_coh, 4), dephased_s=round(t_deph, 4),
+                dephased_over_coherent=round(t_deph / t_coh, 1),
+                peak_rss_mib=round(rss, 1))  # fmt: skip
+
+
+def dephasing_rows():
+    rows = []
+    for rho in DEPHASING_DENSITIES:
+        for side in DEPHASING_SIZES:
+            rows.append(dephasing_case(side, rho))
+            emit(rows[-1])
+        pts = [r for r in rows if r["probe_density"] == rho]
+        sides = [r["width"] for r in pts]
+        emit(dict(case="dephasing_growth", probe_density=rho, sizes=sides,
+                  coherent_exponent=round(fit_exponent(sides, [r["coherent_s"] for r in pts]), 2),
+                  dephased_exponent=round(fit_exponent(sides, [r["dephased_s"] for r in pts]), 2)))  # fmt: skip
+    return rows
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="smaller workloads")
     p.add_argument("--only", help="run only these throughput cases, e.g. 40x80,100x200")
     p.add_argument("--probes", action="store_true", help="only the Buttiker-probe cases")
+    p.add_argument("--dephasing", action="store_true",
+                   help="only the dephased-versus-coherent cases (films of 50 to 200 sites)")  # fmt: skip
     a = p.parse_args()
+    sys.path.insert(0, str(HERE.parent))
+    if a.dephasing or not (a.quick or a.only or a.probes):
+        dephasing_rows()
+        if a.dephasing:
+            return _save(a)
     if a.probes or not (a.quick or a.only):
-        sys.path.insert(0, str(HERE.parent))
         for case in PROBE_CASES:
             emit(probe_case(*case))
         if a.probes:
@@ -327,7 +382,8 @@ def _save(a):
     old = json.loads(path.read_text()) if path.exists() else {"rows": []}
 
     def key(r):
-        return (r["case"], r.get("width"), r.get("length"), r.get("size"), r.get("fixed"))
+        return (r["case"], r.get("width"), r.get("length"), r.get("size"), r.get("fixed"),
+                r.get("probe_density"))  # fmt: skip
 
     mine = {key(r) for r in ROWS}
     rows = [r for r in old["rows"] if key(r) not in mine] + ROWS

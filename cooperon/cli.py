@@ -143,8 +143,9 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(
         prog="cooperon",
         description="Kwant-based simulator of weak localization and Aharonov-Bohm physics.",
-        epilog="Example: cooperon show --shape film --width-nm 400 --length-nm 800 "
+        epilog="Example:\n  cooperon show --shape film --width-nm 400 --length-nm 800 "
         "--lattice-constant-nm 5 --mass 0.067 --energy-meV 5 --disorder-meV 20 --b-max-mT 10",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--version", action="version", version=f"cooperon {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
@@ -187,8 +188,8 @@ def main(argv=None) -> int:
         "from options. Sizes in nm, energies in meV; without --lattice-constant-nm (with "
         "--hopping-meV or --mass) everything is in lattice units (sites, t).",
         epilog="Examples:\n  cooperon show examples/film_wl.toml --figure device.png\n"
-        "  cooperon show --shape wire --width-nm 100 --length-nm 600 --lattice-constant-nm 5 "
-        "--mass 0.067 --energy-meV 23.4 --disorder-meV 50",
+        "  cooperon show --shape wire --width-nm 200 --length-nm 1000 --lattice-constant-nm 5 "
+        "--mass 0.067 --energy-meV 30 --disorder-meV 40 --b-max-mT 44",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     s.add_argument("spec", nargs="?", help="TOML spec file (then the other options are ignored)")

@@ -38,3 +38,16 @@ def test_option_names_carry_their_units():
         "--field-unit" in run("ab", "--help").stdout
         and "--field-unit" in run("fit", "--help").stdout
     )
+
+
+def test_the_examples_in_the_help_are_in_the_regime_they_illustrate():
+    import re
+    import shlex
+
+    texts = run("--help").stdout + run("show", "--help").stdout
+    examples = [m for m in re.findall(r"cooperon (show --shape[^\n]+)", texts)]
+    assert len(examples) >= 2
+    for example in examples:
+        out = run(*shlex.split(example))
+        assert out.returncode == 0, out.stderr
+        assert "no warnings" in out.stdout, (example, out.stdout[-400:])
