@@ -319,6 +319,62 @@ def dephasing_case(side, density, energy=1.03, box=2.5, tau_ps=1.1, seed=1):
                 peak_rss_mib=round(rss, 1))  # fmt: skip
 
 
+def dephasing_auto_case(side, energy=1.03, box=2.5, seed=1):
+    """The automatic density on a film 5 l_phi wide (the HLN regime): dephased over coherent."""
+    import devices
+    import transport
+    from transport.solver import Solver
+
+    dev = devices.film(side, side)
+    rep = dev.regime(energy, box)
+    tau = (side / 5) ** 2 / rep.diffusion * dev.units.time_ps  # l_phi = side / 5
+    rho = transport.auto_probe_density(dev, energy, box, tau)
+    s = Solver(dev)
+    coherent = dev.params(phi_perp=1e-3, disorder=box, seed=seed)
+    s.selfenergies(energy, coherent)
+    t0 = time.perf_counter()
+    s.transmission(energy, [coherent])
+    t_coh = time.perf_counter() - t0
+    p = dev.params(phi_perp=1e-3, disorder=box, seed=seed, tau_phi=tau, dephasing="probes",
+                   probe_density=rho)  # fmt: skip
+    t0 = time.perf_counter()
+    d = s.buttiker(energy, p, details=True)
+    t_deph = time.perf_counter() - t0
+    return dict(case="dephasing", width=side, length=side, probe_density=rho, rule="auto, L = 5 l_phi",
+                probes=len(d["probes"]), coherent_s=round(t_coh, 4), dephased_s=round(t_deph, 4),
+                dephased_over_coherent=round(t_deph / t_coh, 1))  # fmt: skip
+
+
+def demo_case(seeds=48):
+    """The demo's experiment: time to the same statistical error on tau_phi, dense against auto."""
+    import numpy as np
+
+    import devices
+    import fits
+    import transport
+
+    u = devices.Units.from_mass(5.0, 0.067)
+    dev = devices.film(250.0, 250.0, units=u)
+    rep = dev.regime(23.4, 57.0)
+    b_tr = fits.lineshapes.HBAR_OVER_E / (2 * (rep.mean_free_path_nm * 1e-9) ** 2)
+    model = fits.FiniteFilm(g_s=1, width=250e-9, length=250e-9, alpha=1.0, b_tr=b_tr)
+    out = {}
+    for rho in (0.25, "auto"):
+        t0 = time.perf_counter()
+        ds = transport.sweep(dev, b_perp=np.linspace(-0.18, 0.18, 25), energies=[23.4],
+                             seeds=seeds, disorder=57.0, tau_phi=0.75, dephasing="probes",
+                             probe_density=rho, workers=2, progress=False)  # fmt: skip
+        t = time.perf_counter() - t0
+        r = model.fit(fits.from_dataset(ds, quantity="total"), errors="fast")
+        out[rho] = (t, r.errors["stat"]["l_phi"] / r.values["l_phi"])
+    (tb, eb), (ta, ea) = out[0.25], out["auto"]
+    # time to a given relative error grows as (error of one run)^2 x (time of one run)
+    return dict(case="demo", seeds=seeds, seconds_dense=round(tb, 1), seconds_auto=round(ta, 1),
+                rel_error_dense=round(eb, 4), rel_error_auto=round(ea, 4),
+                speedup_same_error=round(tb * eb**2 / (ta * ea**2), 2),
+                speedup_same_realizations=round(tb / ta, 2))  # fmt: skip
+
+
 def dephasing_rows():
     rows = []
     for rho in DEPHASING_DENSITIES:
@@ -330,6 +386,14 @@ def dephasing_rows():
         emit(dict(case="dephasing_growth", probe_density=rho, sizes=sides,
                   coherent_exponent=round(fit_exponent(sides, [r["coherent_s"] for r in pts]), 2),
                   dephased_exponent=round(fit_exponent(sides, [r["dephased_s"] for r in pts]), 2)))  # fmt: skip
+    auto = [dephasing_auto_case(side) for side in DEPHASING_SIZES]
+    for r in auto:
+        emit(r)
+    sides = [r["width"] for r in auto]
+    emit(dict(case="dephasing_growth", probe_density="auto, L = 5 l_phi", sizes=sides,
+              coherent_exponent=round(fit_exponent(sides, [r["coherent_s"] for r in auto]), 2),
+              dephased_exponent=round(fit_exponent(sides, [r["dephased_s"] for r in auto]), 2)))  # fmt: skip
+    emit(demo_case())
     return rows
 
 

@@ -62,7 +62,7 @@ SCHEMA = {
     "dephasing": {
         "model": (str, "none"),
         "tau_phi_ps": (NUMBER, None),
-        "probe_density": (NUMBER, None),
+        "probe_density": ("density", None),
     },
     "sweep": {
         "b_perp_mT": (AXIS, None),
@@ -143,6 +143,10 @@ def _axis(where, value):
 def _check_type(where, value, kind):
     if kind is AXIS:
         return _axis(where, value)
+    if kind == "density":
+        if value == "auto":
+            return value
+        return _check_type(where, value, NUMBER)
     if kind is NUMBER:
         if isinstance(value, bool) or not isinstance(value, NUMBER):
             raise SpecError(f"{where} must be a number, got {value!r}")

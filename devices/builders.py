@@ -62,7 +62,11 @@ PARAMETERS = {
     "tau_phi": "ps",
     "dephasing": "'absorbing' or 'probes'",
     "probe_density": "fraction of sites, (0, 1]",
+    "probe_layout": "'random' or 'grid'",
 }
+
+#: Placements of Buttiker probes (see :meth:`Device.params`).
+PROBE_LAYOUTS = ("random", "grid")
 
 #: Dephasing models (see :meth:`Device.params`).
 DEPHASING_MODELS = ("absorbing", "probes")
@@ -221,8 +225,14 @@ class Device:
             symmetric, keeps the classical conductance. The escape rate into
             the probes, averaged over sites, gives tau_phi = hbar/(2 eta rho).
         probe_density : float
-            Fraction rho of sites carrying a probe (placement drawn from the
-            seed); default 1.
+            Fraction rho of sites carrying a probe; default 1.
+        probe_layout : {"random", "grid"}
+            "random" (default): each site carries a probe with probability rho,
+            drawn from the seed. "grid": probes on a regular lattice of spacing
+            s = round(rho^(-1/d)) sites in each of the d directions (density
+            1/s^d), its offset drawn from the seed: the same dephasing without
+            the placement's own fluctuations (sparse random probes add
+            sample-to-sample variance; a grid does not).
 
         Returns
         -------
@@ -277,7 +287,12 @@ class Device:
         model = kwargs.get("dephasing")
         tau = kwargs.get("tau_phi")
         rho = kwargs.get("probe_density")
-        out = {"eta": 0.0, "probe_eta": 0.0, "probe_density": 0.0}
+        layout = kwargs.get("probe_layout")
+        out = {"eta": 0.0, "probe_eta": 0.0, "probe_density": 0.0, "probe_grid": 0}
+        if layout is not None and layout not in PROBE_LAYOUTS:
+            close = difflib.get_close_matches(str(layout), PROBE_LAYOUTS, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise ValueError(f"unknown probe layout {layout!r}; use one of {PROBE_LAYOUTS}.{hint}")
         if model is not None and model not in DEPHASING_MODELS:
             close = difflib.get_close_matches(str(model), DEPHASING_MODELS, n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""
@@ -285,21 +300,28 @@ class Device:
                 f"unknown dephasing model {model!r}; use one of {DEPHASING_MODELS}.{hint}"
             )
         if tau is None or (isinstance(tau, float) and math.isinf(tau) and tau > 0):
-            if rho is not None and model != "probes":
-                raise TypeError("probe_density needs dephasing='probes' and tau_phi")
+            if (rho is not None or layout is not None) and model != "probes":
+                raise TypeError(
+                    "probe_density and probe_layout need dephasing='probes' and tau_phi"
+                )
             return out
         tau = _finite("tau_phi", tau)
         if tau <= 0:
             raise ValueError(f"tau_phi must be > 0 ps (or inf for a coherent sample), got {tau}")
         model = model or "absorbing"
         if model == "absorbing":
-            if rho is not None:
-                raise TypeError("probe_density applies to dephasing='probes' only")
+            if rho is not None or layout is not None:
+                raise TypeError("probe_density and probe_layout apply to dephasing='probes' only")
             out["eta"] = self.units.time_ps / (2 * tau)
             return out
         rho = 1.0 if rho is None else _finite("probe_density", rho)
         if not 0 < rho <= 1:
             raise ValueError(f"probe_density is a fraction of sites in (0, 1], got {rho}")
+        if layout == "grid":
+            dim = self.tags.shape[1]
+            spacing = max(1, round(rho ** (-1 / dim)))
+            rho = spacing**-dim  # the grid's density sets the coupling: tau_phi is exact
+            out["probe_grid"] = spacing
         out["probe_eta"] = self.units.time_ps / (2 * tau * rho)
         out["probe_density"] = rho
         return out
@@ -443,12 +465,21 @@ class Device:
         return sp.csr_matrix((vals, (rows, cols)), shape=(n, n))
 
     def probe_sites(self, params: dict) -> np.ndarray:
-        """Indices of the sites carrying a Buttiker probe (drawn from the seed, stream 1)."""
+        """Indices of the sites carrying a Buttiker probe (drawn from the seed, streams 1-4)."""
         rho = params.get("probe_density", 0.0)
         if not params.get("probe_eta") or rho <= 0:
             return np.zeros(0, dtype=np.int64)
         if rho >= 1:
             return np.arange(len(self.tags))
+        spacing = params.get("probe_grid", 0)
+        if spacing:
+            tags = self.tags
+            seed = params["seed"]
+            keep = np.ones(len(tags), bool)
+            for k in range(tags.shape[1]):  # an offset per direction, drawn from the seed
+                u = _disorder.uniform(np.array([[k]]), seed, stream=2 + k)[0]
+                keep &= (tags[:, k] - int(u * spacing)) % spacing == 0
+            return np.flatnonzero(keep)
         u = _disorder.uniform(self.tags, params["seed"], stream=1)
         return np.flatnonzero(u < rho)
 

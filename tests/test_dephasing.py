@@ -70,9 +70,11 @@ def test_probe_density_scales_the_rate():
     assert np.mean(np.log(t)) == pytest.approx(np.log(expected), rel=0.05)
 
 
-def test_buttiker_sum_rule_and_onsager():
+@pytest.mark.parametrize("layout", ["random", "grid"])
+def test_buttiker_sum_rule_and_onsager(layout):
     dev = devices.film(8, 10)
-    kw = dict(disorder=2.0, seed=4, tau_phi=15.0, dephasing="probes", probe_density=0.5)
+    kw = dict(disorder=2.0, seed=4, tau_phi=15.0, dephasing="probes", probe_density=0.25,
+              probe_layout=layout)  # fmt: skip
     s = Solver(dev)
     d = s.buttiker(1.1, dev.params(phi_perp=0.02, **kw), details=True)
     # everything a probe injects leaves somewhere: sum_j T_jp = Gamma_p A_pp - Gamma_p^2 |G_pp|^2
@@ -187,8 +189,12 @@ def test_bad_dephasing_input():
         dev.params(tau_phi=1.0, dephasing="probe")
     with pytest.raises(ValueError, match="probe_density is a fraction of sites in \\(0, 1\\]"):
         dev.params(tau_phi=1.0, dephasing="probes", probe_density=1.5)
-    with pytest.raises(TypeError, match="probe_density applies to dephasing='probes' only"):
+    with pytest.raises(
+        TypeError, match="probe_density and probe_layout apply to dephasing='probes'"
+    ):
         dev.params(tau_phi=1.0, probe_density=0.5)
+    with pytest.raises(ValueError, match="unknown probe layout 'grd'.*Did you mean 'grid'"):
+        dev.params(tau_phi=1.0, dephasing="probes", probe_layout="grd")
     with pytest.raises(TypeError, match="a dephasing model needs tau_phi"):
         transport.sweep(dev, b_perp=[0.0], energies=[1.0], seeds=1, disorder=1.0,
                         dephasing="probes")  # fmt: skip
@@ -231,3 +237,33 @@ def test_buttiker_equals_dense_green_function(dev, energy, disorder, seed):
     assert d["t_rl"] == pytest.approx(t_rl, rel=1e-10)
     assert np.allclose(d["t_pl"], t_pl, rtol=1e-9, atol=1e-13)
     assert d["conductance"] == pytest.approx(t_rl + t_rp @ v, rel=1e-10)
+
+
+def test_probe_grid_layout():
+    dev = devices.film(30, 31)
+    kw = dict(
+        disorder=1.0, tau_phi=10.0, dephasing="probes", probe_density=0.1, probe_layout="grid"
+    )
+    p = dev.params(seed=5, **kw)
+    assert p["probe_grid"] == 3 and p["probe_density"] == pytest.approx(1 / 9)
+    # the coupling follows the grid's density, so that tau_phi = hbar / (2 eta rho) exactly
+    assert 2 * p["probe_eta"] * p["probe_density"] * 10.0 == pytest.approx(dev.units.time_ps)
+    sites = dev.probe_sites(p)
+    tags = dev.tags[sites]
+    assert len(set(tags[:, 0] % 3)) == 1 and len(set(tags[:, 1] % 3)) == 1  # one sublattice
+    assert len(sites) in (10 * 10, 10 * 11)
+    assert np.array_equal(sites, dev.probe_sites(dev.params(seed=5, **kw)))  # from the seed
+    offsets = {tuple(dev.tags[dev.probe_sites(dev.params(seed=s, **kw))][0] % 3) for s in range(12)}
+    assert len(offsets) > 3  # realizations place the grid differently
+
+
+def test_the_automatic_density_is_a_grid_at_the_measured_spacing():
+    u = devices.Units.from_mass(5.0, 0.067)
+    dev = devices.film(250.0, 250.0, units=u)
+    exp = transport.experiment(dev, b_perp=[0.0, 0.1], b_par=None, energies=[23.4], seeds=2,
+                               disorder=57.0, tau_phi=0.75, dephasing="probes")  # fmt: skip
+    rep = dev.regime(23.4, 57.0)
+    l_phi = np.sqrt(rep.diffusion * 0.75 / u.time_ps)
+    spacing = min(l_phi / 4, 1.2 * rep.mean_free_path)
+    assert exp["dephasing"]["probe_density"] == pytest.approx(spacing**-2, rel=5e-3)  # 3 digits
+    assert exp["dephasing"]["probe_layout"] == "grid"

@@ -459,3 +459,86 @@ def test_parallel_field_same_l_phi():
         ok &= report("parallel_bstar_slope", coef[0], math.sqrt(cov[0, 0]),
                      "B* ~ l_phi^-1: log-log slope -1 +- 0.2", abs(coef[0] + 1) < 0.2)  # fmt: skip
     assert ok
+
+
+# -- dephasing at scale: sparse probes, and the HLN closed loop on a large film -----------------
+
+
+def test_sparse_probes_dephase_like_dense_ones():
+    """The default ("auto") probe density gives the ensemble of dense probes: Hotelling T^2, p > 0.01.
+
+    The demo's film (50 x 50, l_phi = 2 l), tau_phi = 0.75 ps, the same realizations with
+    probes on 25% of the sites at random and at the automatic density (a grid of spacing
+    min(l_phi/4, 1.2 l): 3 sites, 11%); the paired differences of dG(B) - dG(0) over the fields must be zero within
+    their covariance across realizations (T^2 against its F distribution).
+    """
+    seeds = size(64, 200)
+    u = devices.Units.from_mass(5.0, 0.067)
+    dev = devices.film(250.0, 250.0, units=u)
+    fields = list(np.linspace(0, 0.18, 13))
+    g = {}
+    for rho in (0.25, "auto"):
+        name = "auto_grid" if rho == "auto" else f"rho_{rho}"
+        ds = sweep(dev, f"sparse_probes/{name}_n{seeds}.nc", b_perp=fields, energies=[23.4],
+                   seeds=seeds, disorder=57.0, tau_phi=0.75, dephasing="probes",
+                   probe_density=rho)  # fmt: skip
+        x = ds.G.isel(energy=0, b_par=0).values
+        g[rho] = x[:, 1:] - x[:, :1]
+    d = g["auto"] - g[0.25]
+    n, p = d.shape
+    mean, cov = d.mean(0), np.cov(d, rowvar=False)
+    t2 = n * float(mean @ np.linalg.solve(cov, mean))
+    f = (n - p) / (p * (n - 1)) * t2
+    p_value = float(stats.f.sf(f, p, n - p))
+    auto = transport.auto_probe_density(dev, 23.4, 57.0, 0.75)
+    assert report("sparse_probes_equal_dense", p_value, 0.0,
+                  "Hotelling T^2 of the paired dG(B) differences: p > 0.01", p_value > 0.01,
+                  f"(a grid, density {auto}, against 0.25 at random, {seeds} realizations, {p} fields; largest mean "
+                  f"difference {np.abs(mean).max():.4f} e^2/h)")  # fmt: skip
+
+
+HLN_LPHI = (18.0, 25.5, 36.0, 51.0)  # [a]: l_phi = 3 l .. 8.5 l, a factor 8 in tau_phi
+
+
+@full_only
+def test_closed_loop_hln_large():
+    """HLN gives tau_phi back on a film 5 l_phi wide and long: slope 1 +- 0.2, middle within 25%.
+
+    A 255 x 255 film (E = 1.03 t, box 2.5 t: l = 6.0 a, k_F l = 6.3) with Buttiker probes
+    at the automatic density, l_phi from 3 l to 8.5 l (a factor 8 in tau_phi), 24
+    realizations, fields from B_phi/4 to B_tr/2; fitted with plain HLN, alpha = 1 fixed
+    (the checks) and free (reported), D from the Drude fit.
+    """
+    side, seeds = 255, 24
+    d = drude()
+    dev = devices.film(side, side)
+    u, rep = dev.units, dev.regime(E_FILM, W_DIS)
+    d_si = d["sigma"] / (2 * math.pi * rep.dos) * u.diffusion_m2s
+    ell = rep.mean_free_path
+    b_tr = fits.lineshapes.HBAR_OVER_E / (2 * (ell * u.a_m) ** 2)
+    tin, tfit, terr, tfree = [], [], [], []
+    for l_phi in HLN_LPHI:
+        tau = l_phi**2 / rep.diffusion * u.time_ps  # input tau_phi [ps, nominal units]
+        b_phi = float(fits.lineshapes.b_from_length(l_phi * u.a_m))
+        fields = [0.0, *np.geomspace(b_phi / 4, b_tr / 2, 12)]
+        ds = sweep(dev, f"hln_large/lphi_{l_phi:g}_n{seeds}.nc", b_perp=fields, energies=[E_FILM],
+                   seeds=seeds, disorder=W_DIS, tau_phi=tau, dephasing="probes")  # fmt: skip
+        data = fits.from_dataset(ds, quantity="sheet")
+        r = fits.HLN(g_s=1, alpha=1.0, b_tr=b_tr).fit(data, diffusion=d_si, errors="fast")
+        free = fits.HLN(g_s=1, b_tr=b_tr).fit(data, diffusion=d_si, errors="fast")
+        tin.append(tau)
+        tfit.append(r.derived["tau_phi_ps"][0])
+        terr.append(r.derived["tau_phi_ps"][1])
+        tfree.append(round(free.derived["tau_phi_ps"][0] / tau, 3))
+    tin, tfit, terr = np.array(tin), np.array(tfit), np.array(terr)
+    _loop_figure(tin, tfit, terr, f"{side} x {side} film, HLN, {seeds} realizations",
+                 "closed_loop_hln_large.png")  # fmt: skip
+    coef, cov = np.polyfit(np.log(tin), np.log(tfit), 1, w=tfit / terr, cov="unscaled")
+    mid = tfit[1:3] / tin[1:3]
+    ok = report("closed_loop_hln_large_slope", coef[0], math.sqrt(cov[0, 0]), "1 +- 0.2 (log-log)",
+                abs(coef[0] - 1) < 0.2, f"(alpha free: fitted / input {tfree})",
+                figure="closed_loop_hln_large.png")  # fmt: skip
+    ok &= report("closed_loop_hln_large", float(mid[np.argmax(np.abs(mid - 1))]), 0.0,
+                 "fitted / input within 25% (middle points)", bool(np.all(np.abs(mid - 1) < 0.25)),
+                 f"({np.round(tfit / tin, 3).tolist()})", figure="closed_loop_hln_large.png")  # fmt: skip
+    assert ok

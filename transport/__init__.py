@@ -14,6 +14,7 @@ from .solver import Solver
 from .sweep import (
     RegimeWarning,
     SweepInterrupted,
+    auto_probe_density,
     compute_task,
     conductance,
     correlation_field,
@@ -26,6 +27,7 @@ __all__ = [
     "RegimeWarning",
     "Solver",
     "SweepInterrupted",
+    "auto_probe_density",
     "compute_task",
     "conductance",
     "correlation_field",

@@ -123,13 +123,36 @@ def _seeds(seeds):
     return out
 
 
+#: Buttiker probes no farther apart than this fraction of l_phi (nor AUTO_SPACING_MFP mean free
+#: paths) give the magnetoconductance of dense probes (studies/probe_density; docs: dephasing)
+AUTO_SPACING_LPHI = 0.25
+AUTO_SPACING_MFP = 1.2
+
+
+def auto_probe_density(device, energy, disorder, tau_phi) -> float:
+    """The sparsest Buttiker probes that dephase like dense ones [fraction of sites].
+
+    Spacing s = min(l_phi / 4, 1.2 l), with l_phi = sqrt(D tau_phi) and l, D
+    from the regime report at ``energy`` [meV] and ``disorder`` [meV]; the
+    density is 1/s^2 (at most 1), the coupling then eta = hbar/(2 tau_phi rho),
+    about D/32 in lattice units: weak probes, and a probe count 16 A/l_phi^2
+    that does not grow with the sample at fixed A/l_phi^2.
+    """
+    rep = device.regime(energy, disorder)
+    l_phi = math.sqrt(rep.diffusion * tau_phi / device.units.time_ps)  # [a]
+    spacing = min(AUTO_SPACING_LPHI * l_phi, AUTO_SPACING_MFP * rep.mean_free_path)
+    return float(f"{min(1.0, spacing**-2):.3g}")
+
+
 def _dephasing_kwargs(tau_phi, dephasing, probe_density) -> dict:
     kw = {}
     if tau_phi is not None and not (math.isinf(tau_phi) and tau_phi > 0):
         kw["tau_phi"] = float(tau_phi)
         kw["dephasing"] = dephasing or "absorbing"
-        if probe_density is not None:
+        if probe_density is not None and probe_density != "auto":
             kw["probe_density"] = float(probe_density)
+        elif probe_density == "auto" and kw["dephasing"] != "probes":
+            raise TypeError("probe_density = 'auto' applies to dephasing='probes'")
     elif dephasing is not None or probe_density is not None:
         raise TypeError("a dephasing model needs tau_phi [ps]")
     return kw
@@ -156,6 +179,9 @@ def experiment(
     for e in energies:
         device.energy(e)  # validates: open channels, thresholds, lattice constant
     deph = _dephasing_kwargs(tau_phi, dephasing, probe_density)
+    if deph.get("dephasing") == "probes" and "probe_density" not in deph:
+        deph["probe_density"] = auto_probe_density(device, energies[0], disorder, deph["tau_phi"])
+        deph["probe_layout"] = "grid"
     device.params(disorder=disorder, **deph)  # validates
     tube = None
     if flux_tube is not None:
@@ -646,8 +672,13 @@ def sweep(
         coherent). See :meth:`devices.Device.params`.
     dephasing : {"absorbing", "probes"}, optional
         The model; default "absorbing" when ``tau_phi`` is given.
-    probe_density : float, optional
-        Fraction of sites with a Buttiker probe ("probes" only; default 1).
+    probe_density : float or "auto", optional
+        Fraction of sites with a Buttiker probe ("probes" only), placed at
+        random. Default "auto": the sparsest probes that dephase like dense
+        ones, on a grid of spacing min(l_phi/4, 1.2 l)
+        (:func:`auto_probe_density`; the grid avoids the extra variance of
+        sparse random placement); the density chosen is recorded in the
+        dataset's experiment.
     flux_tube : array_like, optional
         Rings only: fluxes through the hole [h/e], sorted increasing; adds the
         last dimension ``flux_tube`` to the dataset.
