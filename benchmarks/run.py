@@ -18,6 +18,11 @@ Prints one JSON line per case, measured side by side in this run:
 - ``scaling``: time per point versus L at fixed W and versus W at fixed L,
   with fitted exponents, for cooperon and for the reference; a plot goes to
   ``benchmarks/out/scaling.png``.
+- ``transfer``: the transfer-matrix loop's achieved GFLOP/s over a plain
+  n x n matrix product's on one core (target above 0.5), and its speed
+  against an ideal dense loop (2n x 2n transfer matrices at the matmul
+  rate); ``transfer_vs_conductance``: the same localization length from <ln g> of
+  ever longer bars with plain Kwant, time to the same relative error.
 - ``probes``: one field and realization with Buttiker probes, cooperon's
   solve (MUMPS Schur complement on the terminal sites) against SuperLU with
   every lead-interface and probe site as a right-hand side (what cooperon
@@ -35,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import resource
 import subprocess
@@ -397,6 +403,119 @@ def dephasing_rows():
     return rows
 
 
+def _one_blas_thread():
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)
+    except ImportError:  # pragma: no cover
+        pass
+
+
+def transfer_case(width, dimension=3, disorder=16.5, energy=6.0, accuracy=0.01):
+    """The transfer-matrix loop's achieved GFLOP/s over a plain n x n matrix product's, one core.
+
+    Flops per slice: the cross-section product (dense 2 n^3 for n <= 40, else sparse 2 nnz n),
+    2 n^2 for the disorder and the subtraction, and a Householder QR with Q of the 2n x n
+    block (20/3 n^3) every 8 slices. The reference is numpy's n x n float64 product (the
+    loop is real: no field) and, for the record, the complex128 one.
+    """
+    import numpy as np
+
+    from transport.transfer import _cross_section, localization_length
+
+    _one_blas_thread()
+    h, _ = _cross_section(width, dimension, "periodic")
+    n = h.shape[0]
+    product = 2 * n**3 if n <= 40 else 2 * h.nnz * n
+    per_slice = product + 2 * n * n + (20 / 3) * n**3 / 8
+    r = localization_length(width, disorder=disorder, energy=energy, dimension=dimension,
+                            accuracy=accuracy)  # fmt: skip
+    loop = per_slice * r.length / r.seconds / 1e9
+    rates = {}
+    for dtype in (np.float64, np.complex128):
+        a = np.random.default_rng(0).standard_normal((n, n)).astype(dtype)
+        reps = max(20, int(2e8 / (2 * n**3)))
+        a @ a
+        t0 = time.perf_counter()
+        for _ in range(reps):
+            a @ a
+        flops = (2 if dtype is np.float64 else 8) * n**3 * reps
+        rates[dtype] = flops / (time.perf_counter() - t0) / 1e9
+    return dict(case="transfer", width=width, dimension=dimension, n=n, slices=r.length,
+                seconds=round(r.seconds, 2), loop_gflops=round(loop, 2),
+                matmul_gflops=round(rates[np.float64], 2),
+                complex_matmul_gflops=round(rates[np.complex128], 2),
+                ratio_vs_matmul=round(loop / rates[np.float64], 2),
+                # an ideal dense loop: the 2n x 2n transfer matrix times the 2n x n block
+                # (8 n^3) and the same QR, all at the matmul rate, against this loop's time
+                speed_vs_ideal_dense=round((8 * n**3 + (20 / 3) * n**3 / 8) / rates[np.float64]
+                                           / 1e9 / (r.seconds / r.length), 2),
+                us_per_slice=round(1e6 * r.seconds / r.length, 1))  # fmt: skip
+
+
+def transfer_vs_conductance(width=6, disorder=16.5, energy=6.0, seeds=40):
+    """xi of a 3D bar (hard walls) from the transfer matrix against <ln g> = -2 L/xi of
+    ever longer bars (plain Kwant, what a Kwant user would do), time to the same error."""
+    import kwant
+    import numpy as np
+
+    from devices import disorder as dis
+    from transport.transfer import localization_length
+
+    _one_blas_thread()
+    t0 = time.perf_counter()
+    r = localization_length(width, disorder=disorder, energy=energy, dimension=3,
+                            boundary="hard", accuracy=0.02)  # fmt: skip
+    t_tm = time.perf_counter() - t0
+    lat = kwant.lattice.cubic(norbs=1)
+    lengths = np.arange(2, 12) * max(2, round(r.xi))
+
+    def bar(length):
+        syst = kwant.Builder()
+
+        def onsite(site, seed):
+            return 6.0 + float(dis.box(np.array([site.tag]), seed, disorder)[0])
+
+        syst[(lat(x, y, z) for x in range(length) for y in range(width)
+              for z in range(width))] = onsite  # fmt: skip
+        syst[lat.neighbors()] = -1.0
+        lead = kwant.Builder(kwant.TranslationalSymmetry((-1, 0, 0)))
+        lead[(lat(0, y, z) for y in range(width) for z in range(width))] = 6.0
+        lead[lat.neighbors()] = -1.0
+        syst.attach_lead(lead)
+        syst.attach_lead(lead.reversed())
+        return syst.finalized()
+
+    t0 = time.perf_counter()
+    means, sems = [], []
+    for length in lengths:
+        fsyst = bar(int(length))
+        lg = [math.log(kwant.smatrix(fsyst, energy, params=dict(seed=s)).transmission(1, 0))
+              for s in range(seeds)]  # fmt: skip
+        means.append(np.mean(lg))
+        sems.append(np.std(lg, ddof=1) / math.sqrt(seeds))
+    t_naive = time.perf_counter() - t0
+    coef, cov = np.polyfit(lengths, means, 1, w=1 / np.array(sems), cov="unscaled")
+    xi_naive = -2 / coef[0]
+    rel_naive = math.sqrt(cov[0, 0]) / abs(coef[0])
+    rel_tm = r.xi_err / r.xi
+    # time to a given relative error ~ (error of one run)^2 x (time of one run)
+    ratio = t_naive * rel_naive**2 / (t_tm * rel_tm**2)
+    return dict(case="transfer_vs_conductance", width=width, dimension=3, disorder=disorder,
+                xi_transfer=round(r.xi, 3), xi_transfer_rel_err=round(rel_tm, 4),
+                seconds_transfer=round(t_tm, 2), xi_conductance=round(xi_naive, 3),
+                xi_conductance_rel_err=round(rel_naive, 4), seconds_conductance=round(t_naive, 1),
+                lengths=[int(x) for x in lengths], realizations=seeds,
+                speedup_same_error=round(ratio, 1))  # fmt: skip
+
+
+def transfer_rows():
+    for width in (4, 6, 8, 12):
+        emit(transfer_case(width))
+    emit(transfer_vs_conductance())
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="smaller workloads")
@@ -404,8 +523,14 @@ def main():
     p.add_argument("--probes", action="store_true", help="only the Buttiker-probe cases")
     p.add_argument("--dephasing", action="store_true",
                    help="only the dephased-versus-coherent cases (films of 50 to 200 sites)")  # fmt: skip
+    p.add_argument("--transfer", action="store_true",
+                   help="only the transfer-matrix cases (loop rate, against Kwant conductances)")  # fmt: skip
     a = p.parse_args()
     sys.path.insert(0, str(HERE.parent))
+    if a.transfer or not (a.quick or a.only or a.probes or a.dephasing):
+        transfer_rows()
+        if a.transfer:
+            return _save(a)
     if a.dephasing or not (a.quick or a.only or a.probes):
         dephasing_rows()
         if a.dephasing:
@@ -447,7 +572,7 @@ def _save(a):
 
     def key(r):
         return (r["case"], r.get("width"), r.get("length"), r.get("size"), r.get("fixed"),
-                r.get("probe_density"))  # fmt: skip
+                r.get("probe_density"), r.get("dimension"))  # fmt: skip
 
     mine = {key(r) for r in ROWS}
     rows = [r for r in old["rows"] if key(r) not in mine] + ROWS

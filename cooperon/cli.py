@@ -53,6 +53,13 @@ def cmd_show(a) -> int:
         from . import experiment, spec
 
         sp = spec.load(a.spec, a.set or ())
+        if sp["kind"] != "magnetoconductance":
+            from .scaling_run import describe
+
+            if a.figure:
+                raise ValueError("--figure draws the device of a magnetoconductance spec")
+            print(describe(sp))
+            return 0
         dev = experiment.build_device(sp)
         print(dev.describe())
         print(experiment.regime_report(sp, dev))
@@ -74,6 +81,10 @@ def _run_spec(sp, out, a) -> int:
     from . import experiment
 
     summary = experiment.run(sp, out, progress=False if a.no_progress else None)
+    if sp["kind"] != "magnetoconductance" and not summary["ok"]:
+        print(f"cooperon {a.command}: {summary.get('error', 'the result is flagged not ok')}; "
+              f"see {out}/report.txt", file=sys.stderr)  # fmt: skip
+        return 0 if a.keep_going else 1
     if "error" in summary:
         print(f"cooperon {a.command}: {summary['error']}", file=sys.stderr)
         return 1 if not a.keep_going else 0

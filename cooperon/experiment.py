@@ -13,6 +13,8 @@ Output layout of ``cooperon run SPEC --out DIR``::
     DIR/device.png     the device (Kwant plot)
 
 A run holds a lock on DIR: a second run into the same folder is refused.
+Scaling-theory specs (``kind = "size_sweep"`` or ``"localization_length"``)
+are run by :mod:`cooperon.scaling_run`, which lists their files.
 """
 
 from __future__ import annotations
@@ -106,6 +108,14 @@ def run(spec: dict, out, *, progress: bool | None = None, log=print) -> dict:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     with transport.lock(out / "run"):
+        if spec.get("kind", "magnetoconductance") == "size_sweep":
+            from .scaling_run import run_size_sweep
+
+            return run_size_sweep(spec, out, progress=progress, log=log)
+        if spec.get("kind") == "localization_length":
+            from .scaling_run import run_localization_length
+
+            return run_localization_length(spec, out, log=log)
         return _run(spec, out, progress, log)
 
 

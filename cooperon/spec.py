@@ -18,12 +18,19 @@ Sections::
     [check]         tolerances the run must meet: fitted tau_phi, AB period, and the
                     ratio of in-plane to perpendicular l_phi
     [output]        figures
+
+A top-level ``kind`` selects the experiment: "magnetoconductance" (the
+default; the sections above), "size_sweep" (section [size_sweep]: conductance
+versus sample size and the beta function) or "localization_length" (section
+[localization_length]: transfer-matrix localization lengths over bar widths
+and disorders, with a finite-size-scaling fit).
 """
 
 from __future__ import annotations
 
 import copy
 import difflib
+import itertools
 import math
 import tomllib
 from pathlib import Path
@@ -98,6 +105,53 @@ SCHEMA = {
 
 SHAPES = ("film", "wire", "ring")
 
+# Scaling-theory experiments: kind = "size_sweep" or "localization_length" at the top of
+# the spec. Lattice units as everywhere: without a lattice constant, nm are sites and meV t.
+KINDS = ("magnetoconductance", "size_sweep", "localization_length")
+UNITS = {
+    "lattice_constant_nm": (NUMBER, None),
+    "hopping_meV": (NUMBER, None),
+    "mass": (NUMBER, None),
+}
+SCHEMA_SIZE = {
+    "title": (str, ""),
+    "kind": (str, "size_sweep"),
+    "size_sweep": {
+        "shape": (str, REQUIRED),
+        "sizes_nm": (AXIS, REQUIRED),
+        "width_nm": (NUMBER, None),
+        "energy_meV": (NUMBER, REQUIRED),
+        "box_meV": (NUMBER, REQUIRED),
+        "realizations": (int, REQUIRED),
+        "first_seed": (int, 0),
+        **UNITS,
+    },
+    "execution": SCHEMA["execution"],
+    "check": {"beta_negative": (bool, False), "beta_one_loop_sigma": (NUMBER, None)},
+    "output": {"figures": (bool, True)},
+}
+SCHEMA_TRANSFER = {
+    "title": (str, ""),
+    "kind": (str, "localization_length"),
+    "localization_length": {
+        "dimension": (int, 3),
+        "widths_nm": (AXIS, REQUIRED),
+        "box_meV": (AXIS, REQUIRED),
+        "energy_meV": (NUMBER, REQUIRED),
+        "accuracy": (NUMBER, 0.01),
+        "boundary": (str, "periodic"),
+        "max_length": (int, 10_000_000),
+        "seed": (int, 0),
+        "fit": (str, "scaling"),
+        "n_r": (int, 3),
+        "irrelevant": (bool, False),
+        **UNITS,
+    },
+    "execution": {"workers": (int, None)},
+    "check": {"w_c_meV": (NUMBER, None), "w_c_tol_meV": (NUMBER, None)},
+    "output": {"figures": (bool, True)},
+}
+
 
 def fit_models() -> tuple[str, ...]:
     """The fit models a spec may name: the registry's, and "none"."""
@@ -164,11 +218,19 @@ def _check_type(where, value, kind):
 
 def parse(raw: dict, source: str = "spec") -> dict:
     """Validate a spec (as loaded from TOML) and fill in defaults."""
+    kind = raw.get("kind", "magnetoconductance")
+    if not isinstance(kind, str):
+        raise SpecError(f"{source}: kind must be a string, got {kind!r}")
+    _choice("kind", kind, KINDS)
+    schema = {"magnetoconductance": {**SCHEMA, "kind": (str, "magnetoconductance")},
+              "size_sweep": SCHEMA_SIZE, "localization_length": SCHEMA_TRANSFER}[kind]  # fmt: skip
     out = {}
     for key in raw:
-        if key not in SCHEMA:
-            raise SpecError(f"{source}: unknown section [{key}]{_suggest(key, SCHEMA)}")
-    for section, fields in SCHEMA.items():
+        if key not in schema:
+            raise SpecError(f"{source}: unknown section [{key}]{_suggest(key, schema)}"
+                            + (f" (a {kind} spec has {', '.join(schema)})"
+                               if kind != "magnetoconductance" else ""))  # fmt: skip
+    for section, fields in schema.items():
         if not isinstance(fields, dict):
             kind, default = fields
             out[section] = _check_type(section, raw.get(section, default), kind)
@@ -191,8 +253,69 @@ def parse(raw: dict, source: str = "spec") -> dict:
             else:
                 sec[key] = default
         out[section] = sec
-    _semantic(out, source)
+    if out["kind"] == "magnetoconductance":
+        _semantic(out, source)
+    else:
+        _semantic_scaling(out, source)
     return out
+
+
+def _units(sec, where):
+    if sec["hopping_meV"] is not None and sec["mass"] is not None:
+        raise SpecError(f"give {where}.hopping_meV or {where}.mass, not both")
+    if (sec["hopping_meV"] is not None or sec["mass"] is not None) and sec[
+        "lattice_constant_nm"
+    ] is None:
+        raise SpecError(f"{where}.hopping_meV / {where}.mass need {where}.lattice_constant_nm")
+
+
+def _semantic_scaling(s, source):
+    from transport.scaling import SHAPES as SIZE_SHAPES
+
+    if s["kind"] == "size_sweep":
+        z = s["size_sweep"]
+        _choice("size_sweep.shape", z["shape"], SIZE_SHAPES)
+        _units(z, "size_sweep")
+        if z["shape"] == "wire" and z["width_nm"] is None:
+            raise SpecError(f"{source}: a wire size sweep needs size_sweep.width_nm")
+        if z["shape"] != "wire" and z["width_nm"] is not None:
+            raise SpecError(f"size_sweep.width_nm applies to wires; a {z['shape']} has "
+                            "width = length = size")  # fmt: skip
+        sizes = z["sizes_nm"]
+        if len(sizes) < 2 or any(b <= a for a, b in itertools.pairwise(sizes)):
+            raise SpecError(f"size_sweep.sizes_nm: two or more increasing sizes, got {sizes}")
+        if z["realizations"] < 2:
+            raise SpecError("size_sweep.realizations must be >= 2 (errors come from the spread)")
+        if z["box_meV"] <= 0:
+            raise SpecError("size_sweep.box_meV must be > 0 (scaling needs disorder)")
+        _choice("execution.executor", s["execution"]["executor"], EXECUTORS)
+        if s["execution"]["executor"] == "dask" and not s["execution"]["dask"]:
+            raise SpecError("execution.executor = 'dask' needs execution.dask = 'tcp://host:port'")
+        c = s["check"]
+        if c["beta_one_loop_sigma"] is not None:
+            if z["shape"] != "square":
+                raise SpecError("check.beta_one_loop_sigma compares with the 2D one-loop beta "
+                                "function: it needs size_sweep.shape = 'square'")  # fmt: skip
+            if not c["beta_one_loop_sigma"] > 0:
+                raise SpecError("check.beta_one_loop_sigma is a number of standard errors > 0")
+        return
+    c = s["check"]
+    if (c["w_c_meV"] is None) != (c["w_c_tol_meV"] is None):
+        raise SpecError("check.w_c_meV and check.w_c_tol_meV go together (expected W_c and "
+                        "its tolerance)")  # fmt: skip
+    if c["w_c_meV"] is not None and s["localization_length"]["fit"] != "scaling":
+        raise SpecError("check.w_c_meV needs localization_length.fit = 'scaling'")
+    t = s["localization_length"]
+    _units(t, "localization_length")
+    if t["dimension"] not in (2, 3):
+        raise SpecError(f"localization_length.dimension is 2 or 3, got {t['dimension']}")
+    _choice("localization_length.boundary", t["boundary"], ("periodic", "hard"))
+    _choice("localization_length.fit", t["fit"], ("scaling", "none"))
+    if not 0 < t["accuracy"] < 1:
+        raise SpecError(f"localization_length.accuracy is a relative error in (0, 1), got "
+                        f"{t['accuracy']}")  # fmt: skip
+    if any(w <= 0 for w in t["box_meV"]):
+        raise SpecError("localization_length.box_meV: disorders must be > 0")
 
 
 def _choice(where, value, options):

@@ -70,7 +70,10 @@ def _quad(f, energy: float) -> float:
 def _dos_sheet(energy: float) -> float:
     if energy <= 0 or energy >= 8:
         return 0.0
-    m = 1 - (energy - 4) ** 2 / 16
+    # the logarithmic van Hove singularity at the band centre is cut off at 1e-6 t (a slab
+    # with an odd number of layers has a subband there at the cubic band centre)
+    de = max(abs(energy - 4), 1e-6)
+    m = 1 - de**2 / 16
     return float(special.ellipk(m) / (2 * np.pi**2))
 
 

@@ -6,10 +6,11 @@ alike. Line shapes (``fits.lineshapes``) are pure numpy functions; models
 guesses, applicability checks and the fit (on lmfit); results report,
 export and plot themselves. ``fits.io`` reads instrument files,
 ``fits.data`` turns them into a magnetoconductance, ``fits.series`` fits
-temperature series and the dephasing law.
+temperature series and the dephasing law, ``fits.scaling`` the beta
+function and finite-size scaling of localization lengths.
 """
 
-from . import finite, lineshapes
+from . import finite, lineshapes, scaling
 from .data import (
     MagnetoData,
     Measurement,
@@ -61,4 +62,5 @@ __all__ = [
     "lineshapes",
     "magnetoconductance",
     "read_measurement",
+    "scaling",
 ]

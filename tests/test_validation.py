@@ -542,3 +542,198 @@ def test_closed_loop_hln_large():
                  "fitted / input within 25% (middle points)", bool(np.all(np.abs(mid - 1) < 0.25)),
                  f"({np.round(tfit / tin, 3).tolist()})", figure="closed_loop_hln_large.png")  # fmt: skip
     assert ok
+
+
+# -- scaling theory -----------------------------------------------------------------------------
+
+# 2D square films at E = 2 t: disorder [t], sizes [a], realizations. The beta function is
+# compared on the largest pair of sizes, L >= 7 l (l = 6.2 a at W = 2.5, 3.2 a at W = 3.5).
+BETA_2D = size(
+    ((2.5, (48, 96), 400), (3.5, (64, 128), 400)),
+    ((2.5, (48, 96, 192), 800), (3.5, (64, 128, 256), 800)),
+)
+
+
+def test_beta_2d():
+    """beta(g) = d<ln g>/d ln L < 0 at every disorder; at g ~ 4 within 2 s.e. of -1/(pi g).
+
+    Square films L x L at E = 2 t (spinless, orthogonal), sample conductance
+    after the contacts are removed (1/g = 1/G - 1/N), differences per
+    realization. Negative: beta + 2 s.e. < 0. The one-loop value holds for
+    g >> 1, so it is checked at the weaker disorder (g ~ 4) only; the stronger
+    one (g ~ 1.5) is reported against it.
+    """
+    from fits.scaling import beta_function, beta_perturbative
+
+    fig = _figure()
+    ax = fig.subplots()
+    ok, rows = True, []
+    for k, (w_dis, sizes, seeds) in enumerate(BETA_2D):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", transport.RegimeWarning)
+            ds = transport.scaling.size_sweep("square", sizes, energy=2.0, seeds=seeds,
+                                              disorder=w_dis, executor=DASK, progress=False,
+                                              path=CACHE / f"beta_2d/W{w_dis:g}_n{seeds}")  # fmt: skip
+        b = beta_function(ds)
+        ax.errorbar(b["g"], b["beta"], b["beta_err"], fmt="o", capsize=2, color=f"C{k}",
+                    label=f"W = {w_dis:g} t, L = {'-'.join(map(str, sizes))} a")  # fmt: skip
+        beta, err, g = b["beta"][-1], b["beta_err"][-1], b["g"][-1]
+        pert = float(beta_perturbative(g))
+        neg = beta + 2 * err < 0
+        rows.append(f"W = {w_dis:g}: beta({g:.2f}) = {beta:.3f} +- {err:.3f}, "
+                    f"-1/(pi g) = {pert:.3f}")  # fmt: skip
+        ok &= report(f"beta_2d_negative_W{w_dis:g}", beta, err, "< 0 by 2 standard errors", neg,
+                     f"(g = {g:.2f}, L = {sizes[-2]}..{sizes[-1]} a, {seeds} realizations; "
+                     f"-1/(pi g) = {pert:.3f})", figure="beta_2d.png")  # fmt: skip
+    gg = np.linspace(1.0, 6.0, 100)
+    ax.plot(gg, beta_perturbative(gg), "k--", label="-1/(pi g)")
+    ax.axhline(0, color="0.6", lw=0.8)
+    ax.set_xlabel("g = exp(<ln g>) [e^2/h per spin]")
+    ax.set_ylabel("beta = d<ln g>/d ln L")
+    ax.set_title("2D orthogonal, square films, E = 2 t")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(RESULTS / "beta_2d.png", dpi=110)
+    # the one-loop comparison at the weaker disorder
+    w_dis, sizes, seeds = BETA_2D[0]
+    ds = transport.scaling.size_sweep("square", sizes, energy=2.0, seeds=seeds, disorder=w_dis,
+                                      executor=DASK, progress=False,
+                                      path=CACHE / f"beta_2d/W{w_dis:g}_n{seeds}")  # fmt: skip
+    b = beta_function(ds)
+    beta, err, g = b["beta"][-1], b["beta_err"][-1], b["g"][-1]
+    pert = float(beta_perturbative(g))
+    ok &= report("beta_2d", beta, err, "-1/(pi g) within 2 standard errors at g ~ 4",
+                 abs(beta - pert) < 2 * err, f"(-1/(pi g) = {pert:.3f} at g = {g:.2f}; "
+                 + "; ".join(rows) + ")", figure="beta_2d.png")  # fmt: skip
+    assert ok
+
+
+# 2D strips with hard walls at E = 2 t, box 2 t (l = 9.8 a): widths M [a]
+QUASI_1D = size((8, 16, 24), (8, 16, 24, 32, 48))
+
+
+def test_quasi1d_localization_length():
+    """The transfer-matrix xi of 2D strips within 20% of (beta N + 2 - beta) l' = (N + 1) l'.
+
+    l' = (pi/2) l with the Born l (Beenakker, RMP 69, 731 (1997)); relative
+    accuracy 1% (quick) or 0.5% (full) per strip.
+    """
+    from transport.transfer import quasi_1d_prediction
+
+    lam = transport.scaling.localization_lengths(
+        QUASI_1D, [2.0], energy=2.0, dimension=2, boundary="hard",
+        accuracy=size(0.01, 0.005), path=CACHE / "quasi1d")  # fmt: skip
+    ratios, errs, rows = [], [], []
+    for m in QUASI_1D:
+        p = quasi_1d_prediction(m, 2.0, 2.0)
+        xi, xi_err = (
+            float(lam.xi.sel(width=m, disorder=2.0)),
+            float(lam.xi_err.sel(width=m, disorder=2.0)),
+        )
+        ratios.append(xi / p["xi"])
+        errs.append(xi_err / p["xi"])
+        rows.append(f"M = {m}: N = {p['channels']}, xi = {xi:.1f} a vs {p['xi']:.1f} a")
+    ratios, errs = np.array(ratios), np.array(errs)
+    fig = _figure()
+    ax = fig.subplots()
+    ax.errorbar(QUASI_1D, ratios, errs, fmt="o", capsize=2)
+    ax.axhspan(0.8, 1.2, color="0.9", label="target 20%")
+    ax.axhline(1, color="k", ls="--", lw=1)
+    ax.set_xlabel("strip width M [a]")
+    ax.set_ylabel("xi / (N + 1) l'")
+    ax.set_title("quasi-1D localization length, E = 2 t, W = 2 t")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(RESULTS / "quasi1d_localization_length.png", dpi=110)
+    worst = float(ratios[np.argmax(np.abs(ratios - 1))])
+    ok = report("quasi1d_localization_length", worst, float(errs[np.argmax(np.abs(ratios - 1))]),
+                "(beta N + 2 - beta) l' within 20% (worst width)",
+                bool(np.all(np.abs(ratios - 1) < 0.2)), "(" + "; ".join(rows) + ")",
+                figure="quasi1d_localization_length.png")  # fmt: skip
+    assert ok
+
+
+# 3D Anderson model at the band centre (E = 6 t), periodic cross-sections M x M
+ANDERSON_WIDTHS = size((4, 6, 8), (4, 6, 8, 10, 12))
+ANDERSON_W = size((15.0, 18.0), tuple(np.arange(15.0, 18.01, 0.5)))
+
+
+def _anderson():
+    return transport.scaling.localization_lengths(
+        ANDERSON_WIDTHS, ANDERSON_W, energy=6.0, dimension=3, accuracy=0.005,
+        path=CACHE / "anderson_3d")  # fmt: skip
+
+
+def _anderson_fit(lam):
+    """The scaling fit fixed before the run: every width, n_r = 3, the irrelevant correction;
+    where the data do not allow it (y at its bound, or an error on W_c above 1 t), widths
+    M >= 6 without it."""
+    from fits.scaling import fit_finite_size_scaling
+
+    try:
+        f = fit_finite_size_scaling(lam, n_r=3, irrelevant=True)
+        allowed = f.values["y"] > 0.21 and f.w_c_err < 1.0
+    except (RuntimeError, ValueError):
+        allowed = False
+    if not allowed:
+        f = fit_finite_size_scaling(lam.sel(width=[m for m in ANDERSON_WIDTHS if m >= 6]), n_r=3)
+    return f
+
+
+def test_anderson_3d_critical_disorder():
+    """3D Anderson transition: Lambda = xi_M/M rises with M below W_c, falls above.
+
+    Quick: M = 4, 6, 8 at W = 15 and 18 t, 0.5% each; Lambda(8) - Lambda(4)
+    > 0 at 15 t and < 0 at 18 t, each by 3 standard errors: the crossing is
+    bracketed. Full: the finite-size-scaling fit gives W_c within 0.3 t of 16.54.
+    """
+    from fits.scaling import crossing
+
+    lam = _anderson()
+    lo, hi = min(ANDERSON_WIDTHS), max(ANDERSON_WIDTHS)
+    d = (lam.Lambda.sel(width=hi) - lam.Lambda.sel(width=lo)).values
+    de = np.hypot(lam.Lambda_err.sel(width=hi), lam.Lambda_err.sel(width=lo)).values
+    ws = lam.disorder.values
+    w_star, w_err = crossing(ws, lam.Lambda.sel(width=lo).values, lam.Lambda.sel(width=hi).values,
+                             lam.Lambda_err.sel(width=lo).values,
+                             lam.Lambda_err.sel(width=hi).values)  # fmt: skip
+    fig = _figure()
+    ax = fig.subplots()
+    for m in ANDERSON_WIDTHS:
+        sel = lam.sel(width=m)
+        ax.errorbar(ws, sel.Lambda, sel.Lambda_err, fmt="o-", ms=3, capsize=2, label=f"M = {m}")
+    ax.set_xlabel("box disorder W [t]")
+    ax.set_ylabel("Lambda = xi_M / M")
+    ax.set_title("3D Anderson model, E = 6 t (band centre)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(RESULTS / "anderson_3d.png", dpi=110)
+    lengths = f"bars {int(lam.length.min())}..{int(lam.length.max())} slices, accuracy 0.5%"
+    if TIER == "quick":
+        ok = report("anderson_3d_critical_disorder", w_star if w_star else float("nan"),
+                    w_err or 0.0, "crossing bracketed between 15 and 18 t (3 s.e. each side)",
+                    bool(d[0] > 3 * de[0] and d[-1] < -3 * de[-1]),
+                    f"(Lambda({hi}) - Lambda({lo}) = {d[0]:.3f} +- {de[0]:.3f} at 15 t, "
+                    f"{d[-1]:.3f} +- {de[-1]:.3f} at 18 t; linear crossing {w_star:.2f} t; "
+                    f"M = {list(ANDERSON_WIDTHS)}, {lengths})", figure="anderson_3d.png")  # fmt: skip
+    else:
+        f = _anderson_fit(lam)
+        ok = report("anderson_3d_critical_disorder", f.w_c, f.w_c_err, "16.54 t within 0.3 t",
+                    abs(f.w_c - 16.54) < 0.3,
+                    f"(fit: M = {list(f.widths)}, irrelevant correction "
+                    f"{'yes' if f.irrelevant else 'no'}, chi2/dof = {f.chi2:.1f}/{f.dof}; "
+                    f"{lengths})", figure="anderson_3d.png")  # fmt: skip
+    assert ok
+
+
+@full_only
+def test_anderson_3d_nu():
+    """The finite-size-scaling fit gives nu within 15% of 1.571 (Slevin-Ohtsuki 2014)."""
+    lam = _anderson()
+    f = _anderson_fit(lam)
+    f.plot(lam, path=RESULTS / "anderson_3d_nu.png")
+    ok = report("anderson_3d_nu", f.nu, f.nu_err, "1.571 within 15%", abs(f.nu / 1.571 - 1) < 0.15,
+                f"(W_c = {f.w_c:.2f} +- {f.w_c_err:.2f} t, Lambda_c = {f.lambda_c:.3f}, "
+                f"M = {list(f.widths)}, irrelevant correction {'yes' if f.irrelevant else 'no'}, "
+                f"chi2/dof = {f.chi2:.1f}/{f.dof}, accuracy 0.5%)", figure="anderson_3d_nu.png")  # fmt: skip
+    assert ok

@@ -8,8 +8,14 @@ Plain functions in, labeled arrays out. Knows nothing of fits.
 - :func:`correlation_field`: the autocorrelation field of the fluctuations.
 - :class:`Solver`: the exact solvers (recursive Green's function for films
   and wires, sparse LU otherwise) with cached lead self-energies.
+- :func:`size_sweep`: conductance versus sample size (wires, squares, cubes)
+  for scaling theory; :func:`localization_length` and
+  :func:`localization_lengths`: transfer-matrix localization lengths
+  (``transport.scaling``, ``transport.transfer``).
 """
 
+from . import scaling, transfer
+from .scaling import localization_lengths, size_sweep
 from .solver import Solver
 from .sweep import (
     RegimeWarning,
@@ -22,6 +28,7 @@ from .sweep import (
     lock,
     sweep,
 )
+from .transfer import localization_length
 
 __all__ = [
     "RegimeWarning",
@@ -32,6 +39,11 @@ __all__ = [
     "conductance",
     "correlation_field",
     "experiment",
+    "localization_length",
+    "localization_lengths",
     "lock",
+    "scaling",
+    "size_sweep",
     "sweep",
+    "transfer",
 ]
