@@ -63,6 +63,13 @@ def cmd_show(a) -> int:
         dev = experiment.build_device(sp)
         print(dev.describe())
         print(experiment.regime_report(sp, dev))
+        if spec.is_temperature(sp):
+            from .temperature_run import dephasing_law
+
+            law = dephasing_law(sp)
+            temps = sp["temperature"]["temperatures_K"]
+            print("temperature series: " + ", ".join(
+                f"{t:g} K: tau_phi = {law.tau_phi_ps(t):.3g} ps" for t in temps))  # fmt: skip
         if a.figure:
             experiment.device_picture(dev, a.figure)
             print(f"wrote {a.figure}")
@@ -222,10 +229,11 @@ def main(argv=None) -> int:
     s.add_argument("--b-max-mT", type=float, default=None, help="largest planned field [mT]")
     s.set_defaults(func=cmd_show)
 
-    from . import abcmd, fitcmd
+    from . import abcmd, fitcmd, rtcmd
 
     fitcmd.add_parser(sub)
     abcmd.add_parser(sub)
+    rtcmd.add_parser(sub)
 
     a = p.parse_args(argv)
     try:

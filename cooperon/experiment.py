@@ -14,7 +14,9 @@ Output layout of ``cooperon run SPEC --out DIR``::
 
 A run holds a lock on DIR: a second run into the same folder is refused.
 Scaling-theory specs (``kind = "size_sweep"`` or ``"localization_length"``)
-are run by :mod:`cooperon.scaling_run`, which lists their files.
+are run by :mod:`cooperon.scaling_run`, temperature series (a
+``[temperature]`` section) by :mod:`cooperon.temperature_run`; each lists its
+files.
 """
 
 from __future__ import annotations
@@ -80,7 +82,7 @@ def regime_report(spec, dev=None):
 
 def _dephasing_kwargs(spec):
     dp = spec["dephasing"]
-    if dp["model"] == "none":
+    if dp["model"] == "none" or dp["tau_phi_ps"] is None:  # a temperature series: the law's
         return {}
     kw = dict(tau_phi=dp["tau_phi_ps"], dephasing=dp["model"])
     if dp["probe_density"] is not None:
@@ -120,7 +122,21 @@ def run(spec: dict, out, *, progress: bool | None = None, log=print) -> dict:
 
 
 def _run(spec, out, progress, log):
+    from .spec import is_orientation, is_temperature
+
     dev = build_device(spec)
+    if is_temperature(spec):
+        from .temperature_run import run_temperature
+
+        rep = dev.regime(energies(spec, dev)[0], spec["disorder"]["box_meV"],
+                         b_max=max(abs(b) for b in _fields(spec, "b_perp")))  # fmt: skip
+        log(f"cooperon run: {spec.get('title') or dev.kind} (temperature series)")
+        log(dev.describe())
+        for w in rep.warnings:
+            log(f"WARNING ({type(w).__name__}): {w}")
+        progress = spec["execution"]["progress"] if progress is None else progress
+        return run_temperature(spec, dev, rep, out, progress=progress, log=log,
+                               fit_model=lambda ds: _model(spec, dev, ds, rep))  # fmt: skip
     rep = regime_report(spec, dev)
     sw = spec["sweep"]
     seeds = list(range(sw["first_seed"], sw["first_seed"] + sw["realizations"]))
@@ -129,7 +145,6 @@ def _run(spec, out, progress, log):
     log(dev.describe())
     for w in rep.warnings:
         log(f"WARNING ({type(w).__name__}): {w}")
-    from .spec import is_orientation
 
     def one_sweep(name, b_perp, b_par):
         with warnings.catch_warnings():
@@ -259,10 +274,19 @@ def _orientation(spec, dev, rep, out, one_sweep, log):
 def _fit(spec, dev, ds, rep, model=None):
     f = spec["fit"]
     info = fits.MODELS[model or f["model"]]
-    g, u = dev.geometry, dev.units
-    a_m = u.a_m
     diffusion = ds.attrs.get("diffusion_m2s")
     window = None if f["window_mT"] is None else 1e-3 * f["window_mT"]
+    fit_model = _model(spec, dev, ds, rep, info.name)
+    data = fits.from_dataset(ds, quantity=info.quantity, axis=info.axis)
+    return fit_model.fit(data, window=window, diffusion=diffusion, source="simulation")
+
+
+def _model(spec, dev, ds, rep, name=None):
+    """The fit model of a spec for its device (sizes, transport field, contacts)."""
+    f = spec["fit"]
+    info = fits.MODELS[name or f["model"]]
+    g, u = dev.geometry, dev.units
+    a_m = u.a_m
     ell = rep.mean_free_path * a_m
     b_tr = HBAR_OVER_E / (2 * ell**2) if math.isfinite(ell) and f["transport_field"] else None
     thickness = a_m * math.sqrt(g.thickness**2 - 1) if g.thickness > 1 else None
@@ -281,10 +305,8 @@ def _fit(spec, dev, ds, rep, model=None):
         max_nodes=min(1600, g.width * g.length),  # no finer than the lattice
         extension=1e-9 * f["contact_extension_nm"],
     )
-    model = fits.build_model(info.name, g_s=f["g_s"],
-                             **{k: v for k, v in opts.items() if k in info.accepts()})  # fmt: skip
-    data = fits.from_dataset(ds, quantity=info.quantity, axis=info.axis)
-    return model.fit(data, window=window, diffusion=diffusion, source="simulation")
+    return fits.build_model(info.name, g_s=f["g_s"],
+                            **{k: v for k, v in opts.items() if k in info.accepts()})  # fmt: skip
 
 
 def _ab(dev, ds):

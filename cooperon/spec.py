@@ -15,8 +15,12 @@ Sections::
                     with both b_perp_mT and b_par_mT swept, an orientation experiment:
                     two sweeps, fit.model for the perpendicular one and
                     fit.model_in_plane for the in-plane one
-    [check]         tolerances the run must meet: fitted tau_phi, AB period, and the
-                    ratio of in-plane to perpendicular l_phi
+    [temperature]   a temperature series: temperatures_K and the dephasing law
+                    tau_phi(T) = tau_0_ps (T / t_ref_K)^(-p) (or law = "aak" from
+                    sheet_resistance_ohm); the sweep runs at every temperature
+    [check]         tolerances the run must meet: fitted tau_phi, AB period, the
+                    ratio of in-plane to perpendicular l_phi; for a temperature
+                    series the exponent p (p_tol) and the zero-field rise (rise_rtol)
     [output]        figures
 
 A top-level ``kind`` selects the experiment: "magnetoconductance" (the
@@ -95,10 +99,23 @@ SCHEMA = {
         "contact_extension_nm": (NUMBER, 0.0),
         "in_plane_corrections": (bool, True),
     },
+    "temperature": {
+        "temperatures_K": (AXIS, None),
+        "law": (str, "power"),
+        "tau_0_ps": (NUMBER, None),
+        "p": (NUMBER, 1.0),
+        "t_ref_K": (NUMBER, None),
+        "tau_sat_ps": (NUMBER, None),
+        "sheet_resistance_ohm": (NUMBER, None),
+        "smearing": (bool, False),
+        "quench_mT": (NUMBER, None),
+    },
     "check": {
         "tau_phi_rtol": (NUMBER, None),
         "ab_period_rtol": (NUMBER, None),
         "in_plane_ratio_rtol": (NUMBER, None),
+        "p_tol": (NUMBER, None),
+        "rise_rtol": (NUMBER, None),
     },
     "output": {"figures": (bool, True)},
 }
@@ -342,7 +359,13 @@ def _semantic(s, source):
         raise SpecError("device.hopping_meV / device.mass need device.lattice_constant_nm")
     dp = s["dephasing"]
     _choice("dephasing.model", dp["model"], DEPHASING)
-    if dp["model"] != "none" and dp["tau_phi_ps"] is None:
+    if is_temperature(s):
+        _semantic_temperature(s, source)
+    elif any(v != SCHEMA["temperature"][k][1] for k, v in s["temperature"].items()):
+        raise SpecError("[temperature] needs temperature.temperatures_K (a list of kelvin)")
+    elif s["check"]["p_tol"] is not None or s["check"]["rise_rtol"] is not None:
+        raise SpecError("check.p_tol and check.rise_rtol need a [temperature] series")
+    if dp["model"] != "none" and dp["tau_phi_ps"] is None and not is_temperature(s):
         raise SpecError(f"dephasing.model = {dp['model']!r} needs dephasing.tau_phi_ps")
     sw = s["sweep"]
     if sw["energy_meV"] is None and sw["density_cm2"] is None:
@@ -386,6 +409,77 @@ def _semantic(s, source):
             f"fit.model = {s['fit']['model']!r}: the graphene models describe graphene, which "
             "cooperon does not simulate; fit measured graphene data with `cooperon fit`"
         )
+
+
+def is_temperature(s) -> bool:
+    """A temperature series: the sweep at every temperature of [temperature]."""
+    return s.get("temperature", {}).get("temperatures_K") is not None
+
+
+def _semantic_temperature(s, source):
+    t = s["temperature"]
+    temps = t["temperatures_K"]
+    if any(not (math.isfinite(x) and x > 0) for x in temps):
+        raise SpecError(f"temperature.temperatures_K: a temperature is a positive number of "
+                        f"kelvin, got {temps}")  # fmt: skip
+    if len(temps) < 2 or any(b <= a for a, b in itertools.pairwise(temps)):
+        raise SpecError(f"temperature.temperatures_K: give at least two temperatures, "
+                        f"increasing; got {temps}")  # fmt: skip
+    _choice("temperature.law", t["law"], ("power", "aak"))
+    dp = s["dephasing"]
+    if dp["model"] == "none":
+        raise SpecError("a temperature series imposes tau_phi(T) by dephasing: set "
+                        "dephasing.model = 'probes' (or 'absorbing')")  # fmt: skip
+    if dp["tau_phi_ps"] is not None:
+        raise SpecError("in a temperature series the law sets tau_phi at every temperature: "
+                        "remove dephasing.tau_phi_ps (give temperature.tau_0_ps)")  # fmt: skip
+    if t["t_ref_K"] is None:
+        raise SpecError("the dephasing law needs its reference temperature: "
+                        "temperature.t_ref_K (tau_0_ps is tau_phi there)")  # fmt: skip
+    if t["law"] == "power":
+        if t["tau_0_ps"] is None:
+            raise SpecError("temperature.law = 'power' needs temperature.tau_0_ps "
+                            "(tau_phi at t_ref_K)")  # fmt: skip
+        if t["sheet_resistance_ohm"] is not None:
+            raise SpecError("temperature.sheet_resistance_ohm sets the 'aak' law; with "
+                            "law = 'power' give tau_0_ps and p")  # fmt: skip
+    else:
+        if t["sheet_resistance_ohm"] is None:
+            raise SpecError("temperature.law = 'aak' needs temperature.sheet_resistance_ohm")
+        if t["tau_0_ps"] is not None:
+            raise SpecError("temperature.law = 'aak' computes tau_0 from the sheet resistance: "
+                            "remove temperature.tau_0_ps")  # fmt: skip
+    for key in ("tau_0_ps", "t_ref_K", "tau_sat_ps", "sheet_resistance_ohm"):
+        if t[key] is not None and not (math.isfinite(t[key]) and t[key] > 0):
+            raise SpecError(f"temperature.{key} must be > 0, got {t[key]}")
+    if not (math.isfinite(t["p"]) and t["p"] > 0):
+        raise SpecError(f"temperature.p must be > 0 (tau_phi grows on cooling), got {t['p']}")
+    if s["device"]["shape"] == "ring":
+        raise SpecError("a temperature series is a weak-localization experiment on a film or a "
+                        "wire, not a ring")  # fmt: skip
+    if s["fit"]["model"] in ("ab", "none"):
+        raise SpecError("a temperature series fits a weak-localization model at every "
+                        f"temperature; fit.model = {s['fit']['model']!r} does not")  # fmt: skip
+    sw = s["sweep"]
+    if sw["b_par_mT"] is not None and len(sw["b_par_mT"]) > 1:
+        raise SpecError("a temperature series sweeps the perpendicular field: remove "
+                        "sweep.b_par_mT")  # fmt: skip
+    if sw["b_perp_mT"] is None or len(sw["b_perp_mT"]) < 3:
+        raise SpecError("a temperature series needs sweep.b_perp_mT (at least 3 fields)")
+    if len(sw["energy_meV"] or [0]) > 1:
+        raise SpecError("a temperature series is at one Fermi energy: give one "
+                        "sweep.energy_meV (temperature.smearing = true averages the "
+                        "thermal window)")  # fmt: skip
+    if t["quench_mT"] is not None and not any(
+        abs(b - t["quench_mT"]) < 1e-9 for b in sw["b_perp_mT"]
+    ):
+        raise SpecError(f"temperature.quench_mT = {t['quench_mT']:g} must be one of the swept "
+                        "fields sweep.b_perp_mT")  # fmt: skip
+    if s["check"]["tau_phi_rtol"] is not None:
+        raise SpecError("check.tau_phi_rtol is for one tau_phi; a temperature series checks "
+                        "the exponent (check.p_tol) and the rise (check.rise_rtol)")  # fmt: skip
+    if s["check"]["p_tol"] is not None and not s["check"]["p_tol"] > 0:
+        raise SpecError(f"check.p_tol is an absolute tolerance > 0, got {s['check']['p_tol']}")
 
 
 def is_orientation(s) -> bool:

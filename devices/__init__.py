@@ -13,7 +13,7 @@ warnings.filterwarnings("ignore", "plotly is not available", RuntimeWarning)
 
 from cooperon.constants import G0, PHI0  # noqa: E402
 
-from . import bands, disorder  # noqa: E402
+from . import bands, disorder, temperature  # noqa: E402
 from .builders import (  # noqa: E402
     KWANT_PARAMETERS,
     PARAMETERS,
@@ -39,6 +39,7 @@ from .regime import (  # noqa: E402
     StrongDisorderWarning,
     regime,
 )
+from .temperature import DephasingLaw  # noqa: E402
 from .units import Units  # noqa: E402
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "PARAMETERS",
     "PHI0",
     "BallisticWarning",
+    "DephasingLaw",
     "Device",
     "FieldRangeWarning",
     "Geometry",
@@ -66,6 +68,7 @@ __all__ = [
     "kwant_field",
     "regime",
     "ring",
+    "temperature",
     "units_from_options",
     "wire",
 ]

@@ -6,11 +6,12 @@ alike. Line shapes (``fits.lineshapes``) are pure numpy functions; models
 guesses, applicability checks and the fit (on lmfit); results report,
 export and plot themselves. ``fits.io`` reads instrument files,
 ``fits.data`` turns them into a magnetoconductance, ``fits.series`` fits
-temperature series and the dephasing law, ``fits.scaling`` the beta
+temperature series and the dephasing law, ``fits.resistance`` splits R(T)
+into weak localization and interactions, ``fits.scaling`` the beta
 function and finite-size scaling of localization lengths.
 """
 
-from . import finite, lineshapes, scaling
+from . import finite, lineshapes, resistance, scaling, series
 from .data import (
     MagnetoData,
     Measurement,
@@ -62,5 +63,7 @@ __all__ = [
     "lineshapes",
     "magnetoconductance",
     "read_measurement",
+    "resistance",
     "scaling",
+    "series",
 ]

@@ -51,6 +51,7 @@ __all__ = [
     "finite_film",
     "finite_film_cross_section",
     "finite_film_parallel",
+    "zero_field",
 ]
 
 
@@ -156,10 +157,15 @@ class CooperonSpectrum:
                     f"{self.flux_per_cell(key):.2f} rad per cell of {self.spacing * 1e9:.3g} nm); "
                     "raise max_nodes or narrow the field window"
                 )
-            ab = self.banded(key)
             if key == 0.0:
-                ab = ab.real
-            self._cache[key] = linalg.eig_banded(ab, lower=True, eigvals_only=True)
+                # separable at zero field: the sums of the 1D spectra (Dirichlet in x,
+                # cell-centred Neumann in y), exactly those of the banded operator
+                lx = (2 - 2 * np.cos(np.pi * np.arange(1, self.nx) / self.nx)) / self.hx**2
+                ly = (2 - 2 * np.cos(np.pi * np.arange(self.ny) / self.ny)) / self.hy**2
+                self._cache[key] = np.sort((lx[:, None] + ly[None, :]).ravel())
+            else:
+                ab = self.banded(key)
+                self._cache[key] = linalg.eig_banded(ab, lower=True, eigvals_only=True)
         return self._cache[key]
 
     def trace(self, b: float, mass: float) -> float:
@@ -192,6 +198,21 @@ def finite_film(b, l_phi, alpha=1.0, *, spectrum: CooperonSpectrum, g_s, b_tr=No
         return pref * t
 
     return _even_curve(dg, b)
+
+
+def zero_field(l_phi, alpha=1.0, *, spectrum: CooperonSpectrum, g_s, b_tr=None) -> float:
+    """The weak-localization correction G_WL(B = 0) [e^2/h] of the device itself, not a difference.
+
+        G_WL = -(2 g_s alpha / L^2) sum_n [1/(lambda_n(0) + l_phi^-2) - (same at l_tr)]
+
+    Its change with l_phi is the zero-field conductance change on cooling; for
+    a large film, (W/L) (alpha g_s / 2 pi) ln(l_phi^2 / l_tr^2) as in HLN.
+    """
+    pref = -2 * g_s * alpha / spectrum.diffusive_length**2
+    t = spectrum.trace(0.0, 1.0 / l_phi**2)
+    if b_tr is not None:
+        t -= spectrum.trace(0.0, 4 * b_tr / HBAR_OVER_E)
+    return pref * t
 
 
 def _even_curve(dg, b):

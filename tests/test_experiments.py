@@ -29,6 +29,7 @@ REDUCED = {
     "wire.toml": ["sweep.realizations=16"],
     "ring_ab.toml": ["sweep.realizations=16"],
     "slab_orientation.toml": ["sweep.realizations=4"],
+    "cooling_film.toml": ["sweep.realizations=24"],
 }
 
 
@@ -61,10 +62,11 @@ def test_example_passes_its_own_checks(path, tmp_path):
     assert not [w for w in res["regime_warnings"] if w["blocking"]]
     sp = spec_mod.load(path, REDUCED[path.name])
     checks = {c["name"]: c for c in res["checks"]}
-    for key in ("tau_phi_rtol", "ab_period_rtol", "in_plane_ratio_rtol"):
+    for key in ("tau_phi_rtol", "ab_period_rtol", "in_plane_ratio_rtol", "p_tol", "rise_rtol"):
         if sp["check"][key] is not None:
             name = {"tau_phi_rtol": "tau_phi", "ab_period_rtol": "ab_period_mT",
-                    "in_plane_ratio_rtol": "in_plane_ratio"}[key]  # fmt: skip
+                    "in_plane_ratio_rtol": "in_plane_ratio", "p_tol": "p",
+                    "rise_rtol": "rise"}[key]  # fmt: skip
             assert checks[name]["pass"], checks[name]
     assert checks, "every example states a check"
     for name in ("fit.json", "report.txt", "device.png"):

@@ -544,6 +544,71 @@ def test_closed_loop_hln_large():
     assert ok
 
 
+# -- temperature: the closed loop of tau_phi(T) and the resistance rise -------------------------
+
+T_LOOP = (0.4, 0.7113, 1.2649, 2.2494, 4.0)  # K: a decade, evenly in ln T
+
+
+def test_temperature_closed_loop():
+    """A cooled film: p of tau_phi(T) back from the series fit, and the zero-field rise.
+
+    The demo's 50 x 50 film (a = 5 nm, m = 0.067) with tau_phi(T) = 2.2 ps (T / 1 K)^-1
+    imposed by Buttiker probes (automatic density) at five temperatures over a decade,
+    l_phi from 2 l to 6 l. The series is fitted by ``fits.series.fit_series``, the code
+    that fits a measured series, with the Cooperon on the device (alpha = 1, z0 and D from
+    the Drude fit). Checks: p within 0.15 of the input; the slope of G(0) - G(B_q)
+    (B_q = B_tr / 2, paired per realization) against ln T within 20% of the same model's
+    prediction for the input law (quick tier: both + 2 standard errors). The zero field
+    alone is not compared: the probes relax momentum, which adds a Drude resistance that
+    grows with T (measured here as the quenched-field slope, reported).
+    """
+    seeds = size(60, 240)
+    d = drude()
+    rep = devices.film(50, 50).regime(E_FILM, W_DIS)
+    u = devices.Units.from_mass(5.0, 0.067)
+    dev = devices.film(250.0, 250.0, units=u)
+    d_si = d["sigma"] / (2 * math.pi * rep.dos) * u.diffusion_m2s
+    ell = rep.mean_free_path * u.a_m
+    b_tr = fits.lineshapes.HBAR_OVER_E / (2 * ell**2)
+    model = fits.FiniteFilm(g_s=1, width=250e-9, length=250e-9, b_tr=b_tr, alpha=1.0,
+                            extension=d["z0"] * u.a_m, max_nodes=2500)  # fmt: skip
+    law = devices.DephasingLaw(tau_0_ps=2.2, p=1.0, t_ref_K=1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", transport.RegimeWarning)
+        ds = transport.temperature_sweep(
+            dev, temperatures=T_LOOP, law=law, energy=u.to_meV(E_FILM), seeds=seeds,
+            disorder=u.to_meV(W_DIS), b_perp=list(B_LOOP), path=CACHE / f"temperature_n{seeds}",
+            executor=DASK, progress=False)  # fmt: skip
+    points = []
+    for k, t in enumerate(T_LOOP):
+        sub = ds.isel(temperature=k).drop_vars(["R_zero_field_ohm", "tau_phi_ps", "temperature"])
+        points.append((t, fits.from_dataset(sub, quantity="total")))
+    res = fits.series.fit_series(points, model, diffusion=d_si, window=0.5 * b_tr)
+    res.plot(RESULTS / "temperature_loop.png")
+    p, p_err = res.power_law["p"], res.power_law["p_stderr"]
+    extra = size(2, 0)
+    tol = " + 2 standard errors" if extra else ""
+    ok = report("temperature_loop_p", p, p_err, f"input p = 1 within 0.15{tol}",
+                abs(p - 1) < 0.15 + extra * p_err,
+                f"(tau_phi fitted / input: {[round(s['tau_phi_ps'] / law.tau_phi_ps(s['temperature_K']), 3) for s in res.series]})",
+                figure="temperature_loop.png")  # fmt: skip
+    g = ds.G.isel(energy=0, b_par=0).transpose("temperature", "realization", "b_perp").values
+    iq = int(np.argmin(np.abs(ds.b_perp.values - 0.18)))
+    slope, slope_err = fits.resistance.log_slope(T_LOOP, g[:, :, 0] - g[:, :, iq])
+    quenched = fits.resistance.log_slope(T_LOOP, g[:, :, iq])
+    l_phi = np.sqrt(d_si * np.asarray(ds.tau_phi_ps.values) * 1e-12)
+    pred = [-float(model(np.array([0.18]), l_phi=lp)[0] - model(np.zeros(1), l_phi=lp)[0])
+            for lp in l_phi]  # fmt: skip
+    want = float(np.polyfit(np.log(T_LOOP), pred, 1)[0])
+    ok &= report("temperature_loop_rise", slope, slope_err,
+                 f"the model's {want:.4f} e^2/h per e-fold within 20%{tol}",
+                 abs(slope - want) < 0.2 * want + extra * slope_err,
+                 f"(quenched-field slope {quenched[0]:.3f} +- {quenched[1]:.3f}: the probes' "
+                 f"own scattering; HLN for a large film {1 / (2 * math.pi):.3f})",
+                 figure="temperature_loop.png")  # fmt: skip
+    assert ok
+
+
 # -- scaling theory -----------------------------------------------------------------------------
 
 # 2D square films at E = 2 t: disorder [t], sizes [a], realizations. The beta function is

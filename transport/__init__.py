@@ -12,9 +12,11 @@ Plain functions in, labeled arrays out. Knows nothing of fits.
   for scaling theory; :func:`localization_length` and
   :func:`localization_lengths`: transfer-matrix localization lengths
   (``transport.scaling``, ``transport.transfer``).
+- :func:`temperature_sweep`: a sweep at several temperatures with tau_phi(T)
+  from a dephasing law, optionally smeared over the thermal window.
 """
 
-from . import scaling, transfer
+from . import scaling, temperature, transfer
 from .scaling import localization_lengths, size_sweep
 from .solver import Solver
 from .sweep import (
@@ -28,6 +30,7 @@ from .sweep import (
     lock,
     sweep,
 )
+from .temperature import temperature_sweep
 from .transfer import localization_length
 
 __all__ = [
@@ -45,5 +48,7 @@ __all__ = [
     "scaling",
     "size_sweep",
     "sweep",
+    "temperature",
+    "temperature_sweep",
     "transfer",
 ]
