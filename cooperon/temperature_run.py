@@ -31,9 +31,12 @@ import transport
 from cooperon.constants import R0
 from fits.resistance import log_slope
 from fits.result import json_safe
-from fits.series import fit_series
+from fits.series import fit_series, jackknife_power_law, points_from_dataset
 
 __all__ = ["dephasing_law", "run_temperature"]
+
+#: realizations needed for the jackknife error of p (8 blocks of at least 2)
+JACKKNIFE_MIN = 16
 
 
 def dephasing_law(spec) -> devices.DephasingLaw:
@@ -99,16 +102,12 @@ def run_temperature(spec, dev, rep, out, *, progress, log, fit_model) -> dict:
     # the series fit: the same code as `cooperon fit --series` on measured files
     f = spec["fit"]
     window = None if f["window_mT"] is None else 1e-3 * f["window_mT"]
-    points, first = [], None
-    for k, tt in enumerate(temps):
-        sub = _one(ds, k)
-        first = first or sub
-        info = fits.MODELS[f["model"]]
-        points.append((float(tt), fits.from_dataset(sub, quantity=info.quantity)))
+    info = fits.MODELS[f["model"]]
+    points = points_from_dataset(ds, quantity=info.quantity)
     diffusion = ds.attrs.get("diffusion_m2s")
     result = None
     try:
-        model = fit_model(first)
+        model = fit_model(ds)
         if window is None:
             window = model.validity_bmax()
         result = fit_series(points, model, diffusion=diffusion, window=window)
@@ -117,6 +116,22 @@ def run_temperature(spec, dev, rep, out, *, progress, log, fit_model) -> dict:
     except ValueError as exc:
         summary["error"] = f"series fit failed: {exc}"
         lines.append(summary["error"])
+    pl = summary.get("power_law")
+    if pl and ds.sizes["realization"] >= JACKKNIFE_MIN:
+        # the same realizations at every T correlate the tau_phi(T) errors: jackknife p
+        jk = jackknife_power_law(ds, model, diffusion=diffusion, window=window)
+        pl["p_stderr_fit"], pl["p_stderr_jackknife"] = pl["p_stderr"], jk["p_stderr"]
+        pl["p_stderr"] = max(pl["p_stderr"] or 0.0, jk["p_stderr"])
+        pl["tau_0_ps_stderr"] = max(pl.get("tau_0_ps_stderr") or 0.0, jk["tau_0_ps_stderr"])
+        result.power_law.update(p_stderr=pl["p_stderr"], tau_0_ps_stderr=pl["tau_0_ps_stderr"])
+        lines.append(f"  p = {pl['p']:.3g} +- {pl['p_stderr']:.2g}: the larger of the fit's error "
+                     f"({pl['p_stderr_fit']:.2g}) and a jackknife over {jk['blocks']} blocks of "
+                     f"realizations ({jk['p_stderr']:.2g}), which counts the correlation of "
+                     "tau_phi(T) across temperatures (the same disorder at every T)")  # fmt: skip
+    elif pl:
+        lines.append(f"  p error from the fit alone: with fewer than {JACKKNIFE_MIN} realizations "
+                     "no jackknife, and the correlation across temperatures (the same disorder at "
+                     "every T) is not counted; it underestimates")  # fmt: skip
     summary.update(p_input=law.p, tau_0_input_ps=law.tau_0_ps, t_ref_K=law.t_ref_K,
                    tau_sat_input_ps=law.tau_sat_ps, law=t["law"],
                    tau_phi_input_ps=[float(x) for x in ds.tau_phi_ps.values],
@@ -200,12 +215,6 @@ def run_temperature(spec, dev, rep, out, *, progress, log, fit_model) -> dict:
         log("figures: " + ", ".join(str(p) for p in figs))
     log(f"wrote {out / 'fit.json'} and {out / 'report.txt'}")
     return summary
-
-
-def _one(ds, k):
-    """The sweep at temperature k as an ordinary sweep dataset (for fits.from_dataset)."""
-    sub = ds.isel(temperature=k).drop_vars(["R_zero_field_ohm", "tau_phi_ps", "temperature"])
-    return sub
 
 
 def _checks(spec, summary, result, rise):

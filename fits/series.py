@@ -30,7 +30,15 @@ from .data import MagnetoData, estimate_offset, magnetoconductance, read_measure
 from .models import Model, _ar1_factor, _integrated_correlation, _whitener
 from .result import FitFlag, _figure, json_safe
 
-__all__ = ["SeriesResult", "aak_tau_phi", "fit_series", "load_series", "power_law"]
+__all__ = [
+    "SeriesResult",
+    "aak_tau_phi",
+    "fit_series",
+    "jackknife_power_law",
+    "load_series",
+    "points_from_dataset",
+    "power_law",
+]
 
 #: parameters that change with temperature (dephasing, and each curve's zero-field offset);
 #: the rest are shared by default
@@ -569,3 +577,56 @@ def _curve_of(name, n_curves):
     if name.startswith("ln_t"):
         return _curve_of(name[3:], n_curves)
     return None
+
+
+def points_from_dataset(ds, *, quantity: str = "total", realizations=None) -> list:
+    """[(T [K], MagnetoData)] of a simulated temperature series (``transport.temperature_sweep``).
+
+    ``realizations``: a boolean mask or indices along ``realization`` (default all).
+    """
+    from .data import from_dataset
+
+    if "temperature" not in ds.dims:
+        raise ValueError("not a temperature series: the dataset has no temperature dimension")
+    if realizations is not None:
+        ds = ds.isel(realization=realizations)
+    drop = [v for v in ("R_zero_field_ohm", "tau_phi_ps", "temperature") if v in ds.variables]
+    return [
+        (float(t), from_dataset(ds.isel(temperature=k).drop_vars(drop), quantity=quantity))
+        for k, t in enumerate(ds.temperature.values)
+    ]
+
+
+def jackknife_power_law(ds, model: Model, *, blocks: int = 8, **fit_options) -> dict:
+    """Delete-one-block jackknife errors of the power law of a simulated temperature series.
+
+    The same realizations are simulated at every temperature, so the errors
+    of tau_phi(T) are correlated across temperatures (a realization that
+    localizes more does so at every T), which the power-law fit of
+    :func:`fit_series`, taking the temperatures as independent, does not
+    know. Refitting the series with each of ``blocks`` groups of
+    realizations left out gives errors that include that correlation:
+    var = (K - 1)/K sum_i (p_i - mean p)^2. Returns ``p_stderr``,
+    ``tau_0_ps_stderr``, the ``p`` of every block and ``blocks``.
+    """
+    n = ds.sizes["realization"]
+    k = min(int(blocks), n)
+    if k < 2:
+        raise ValueError(
+            f"a jackknife needs at least 2 blocks of realizations, got {n} realizations"
+        )
+    labels = np.arange(n) % k
+    ps, taus = [], []
+    for b in range(k):
+        res = fit_series(points_from_dataset(ds, quantity=model.quantity,
+                                             realizations=labels != b), model, **fit_options)  # fmt: skip
+        if res.power_law is None:
+            raise ValueError("a jackknife block gave no power law: too few realizations per block")
+        ps.append(res.power_law["p"])
+        taus.append(res.power_law.get("tau_0_ps", math.nan))
+    ps, taus = np.array(ps), np.array(taus)
+
+    def err(x):
+        return float(math.sqrt((k - 1) / k * np.sum((x - x.mean()) ** 2)))
+
+    return dict(p_stderr=err(ps), tau_0_ps_stderr=err(taus), p_blocks=ps.tolist(), blocks=k)
