@@ -95,6 +95,14 @@ def _validation(app):
                 lines.append(
                     f"| `{r['name']}` | {value}{details} | {_cell(r['target'])} | {verdict} |"
                 )
+            other = HERE / "validation" / ("full" if tier == "quick" else "quick") / "results.json"
+            if other.exists():
+                have = {r["name"] for r in data["checks"]}
+                missing = [r["name"] for r in json.loads(other.read_text())["checks"]
+                           if r["name"] not in have]  # fmt: skip
+                if missing:
+                    names = ", ".join(f"`{n}`" for n in dict.fromkeys(missing))
+                    lines += ["", f"*Not run at this tier yet:* {names}."]
             figures = sorted({r["figure"] for r in data["checks"] if r.get("figure")})
             for fig in figures:
                 if (HERE / "validation" / tier / fig).exists():
