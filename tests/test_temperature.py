@@ -237,3 +237,15 @@ def test_rt_command(tmp_path, capsys):
     assert d["alpha_p"] == pytest.approx(1.0, rel=1e-6) and d["f_screening"] == pytest.approx(0.5)
     assert cli.main(["rt", str(f), "--zero", "Rsq0", "--quench", "RsqB", "--squares", "2"]) == 2
     assert "per square already" in capsys.readouterr().err
+
+
+def test_aak_law_from_a_spec():
+    from cooperon.temperature_run import dephasing_law
+
+    raw = spec.tomllib.loads(EXAMPLE.read_text())
+    del raw["temperature"]["tau_0_ps"]
+    raw["temperature"].update(law="aak", sheet_resistance_ohm=1000.0)
+    law = dephasing_law(spec.parse(raw))
+    assert law.p == 1.0 and law.tau_phi_ps(1.0) == pytest.approx(77, rel=0.02)
+    with pytest.raises(spec.SpecError, match="remove temperature.tau_0_ps"):
+        spec.load(EXAMPLE, ["temperature.law='aak'", "temperature.sheet_resistance_ohm=1000"])
