@@ -136,7 +136,7 @@ def _run(spec, out, progress, log):
             log(f"WARNING ({type(w).__name__}): {w}")
         progress = spec["execution"]["progress"] if progress is None else progress
         return run_temperature(spec, dev, rep, out, progress=progress, log=log,
-                               fit_model=lambda ds: _model(spec, dev, ds, rep))  # fmt: skip
+                               fit_model=lambda: _model(spec, dev, rep))  # fmt: skip
     rep = regime_report(spec, dev)
     sw = spec["sweep"]
     seeds = list(range(sw["first_seed"], sw["first_seed"] + sw["realizations"]))
@@ -276,12 +276,12 @@ def _fit(spec, dev, ds, rep, model=None):
     info = fits.MODELS[model or f["model"]]
     diffusion = ds.attrs.get("diffusion_m2s")
     window = None if f["window_mT"] is None else 1e-3 * f["window_mT"]
-    fit_model = _model(spec, dev, ds, rep, info.name)
+    fit_model = _model(spec, dev, rep, info.name)
     data = fits.from_dataset(ds, quantity=info.quantity, axis=info.axis)
     return fit_model.fit(data, window=window, diffusion=diffusion, source="simulation")
 
 
-def _model(spec, dev, ds, rep, name=None):
+def _model(spec, dev, rep, name=None):
     """The fit model of a spec for its device (sizes, transport field, contacts)."""
     f = spec["fit"]
     info = fits.MODELS[name or f["model"]]

@@ -65,7 +65,7 @@ def _predicted(result, k, tau_ps, diffusion, b_q):
 
 
 def run_temperature(spec, dev, rep, out, *, progress, log, fit_model) -> dict:
-    """Run the series of ``spec`` on ``dev``; ``fit_model(ds)`` builds the fit model of a sweep."""
+    """Run the series of ``spec`` on ``dev``; ``fit_model()`` builds the spec's fit model for the device."""
     from .experiment import _execution, _fields, energies
 
     t = spec["temperature"]
@@ -107,7 +107,7 @@ def run_temperature(spec, dev, rep, out, *, progress, log, fit_model) -> dict:
     diffusion = ds.attrs.get("diffusion_m2s")
     result = None
     try:
-        model = fit_model(ds)
+        model = fit_model()
         if window is None:
             window = model.validity_bmax()
         result = fit_series(points, model, diffusion=diffusion, window=window)

@@ -20,6 +20,7 @@ live in :mod:`fits.scaling`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -147,7 +148,7 @@ def size_sweep(
         )
     root = Path(path) if path is not None else None
     results = []
-    context = lock(root / "size_sweep.lock") if root is not None else _nolock()
+    context = lock(root / "size_sweep.lock") if root is not None else contextlib.nullcontext()
     with context:
         for s, dev in zip(sizes, devices):
             if log is not None:
@@ -163,14 +164,6 @@ def size_sweep(
         out.to_netcdf(tmp)
         os.replace(tmp, root / "size_sweep.nc")
     return out
-
-
-class _nolock:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
 
 
 def _size_dataset(shape, sizes, G, channels, results, devices, energy, disorder, width):
@@ -306,7 +299,7 @@ def localization_lengths(
     todo = [t for t in tasks if (t[0], t[1]) not in done]
     if log is not None and done:
         log(f"resuming: {len(done)} of {len(tasks)} points done")
-    context = lock(root / "transfer.lock") if root is not None else _nolock()
+    context = lock(root / "transfer.lock") if root is not None else contextlib.nullcontext()
     with context:
         if workers == 1 or len(todo) <= 1:
             for t in todo:

@@ -11,6 +11,7 @@ temperatures are taken per realization.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -25,14 +26,6 @@ from devices.temperature import DephasingLaw, thermal_grid
 from .sweep import lock, sweep
 
 __all__ = ["temperature_sweep"]
-
-
-class _nolock:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
 
 
 def temperature_sweep(
@@ -107,7 +100,7 @@ def temperature_sweep(
     grids = [thermal_grid(device, energy, t, disorder) if smearing else None for t in temps]
     root = Path(path) if path is not None else None
     results = []
-    context = lock(root / "temperature.lock") if root is not None else _nolock()
+    context = lock(root / "temperature.lock") if root is not None else contextlib.nullcontext()
     with context:
         for t, tau, grid in zip(temps, taus, grids):
             energies = grid["energies"] if grid else [energy]
