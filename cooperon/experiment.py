@@ -53,6 +53,10 @@ def build_device(spec: dict) -> devices.Device:
         hopping_meV=d["hopping_meV"],
         mass=d["mass"],
         field_in_leads=d["field_in_leads"],
+        spin=d["spin"],
+        g_factor=d["g_factor"],
+        rashba_meV_nm=d["rashba_meV_nm"],
+        dresselhaus_meV_nm=d["dresselhaus_meV_nm"],
     )
 
 
@@ -177,6 +181,8 @@ def _run(spec, out, progress, log):
     if result is not None:
         summary = result.to_dict()
         lines.append(result.report())
+    if dev.spin is not None and dev.spin.has_spin_orbit and result is not None:
+        lines += _spin_orbit_summary(spec, dev, ds, rep, summary)
     tau_in = spec["dephasing"]["tau_phi_ps"] if spec["dephasing"]["model"] != "none" else None
     if tau_in is not None:
         summary["tau_phi_ps_input"] = tau_in
@@ -327,6 +333,40 @@ def _ab(dev, ds):
         res = replace(res, l_phi_m=None, l_phi_m_stderr=None,
                       l_phi_note="no dephasing: l_phi exceeds what the ring resolves")  # fmt: skip
     return res
+
+
+def _spin_orbit_summary(spec, dev, ds, rep, summary) -> list[str]:
+    """Input spin-orbit couplings, the D'yakonov-Perel B_so and the low-field alpha (WAL).
+
+    Adds to ``summary``: ``rashba_meV_nm``, ``dresselhaus_meV_nm``,
+    ``b_so_T_dyakonov_perel`` (Rashba only, diffusive estimate) and, from an
+    HLN fit with alpha free on the same data (g_s = 2: -1/2 is strong
+    spin-orbit coupling), ``alpha`` and ``alpha_stderr``.
+    """
+    from devices.spin import dyakonov_perel_b_so
+
+    sp, u = dev.spin, dev.units
+    summary["rashba_meV_nm"], summary["dresselhaus_meV_nm"] = sp.rashba, sp.dresselhaus
+    out = []
+    if sp.rashba and not sp.dresselhaus:
+        b_dp = dyakonov_perel_b_so(sp.rashba, rep.k_f / u.a_nm, rep.tau_ps,
+                                   rep.diffusion * u.diffusion_m2s)  # fmt: skip
+        summary["b_so_T_dyakonov_perel"] = b_dp
+        omega_tau = rep.mean_free_path * 2 * sp.lattice(u)[1]  # l / L_so, L_so = a t / (2 lambda_R)
+        out.append(f"  D'yakonov-Perel B_so = {1e3 * b_dp:.4g} mT (diffusive estimate; "
+                   f"Omega tau = l / L_so = {omega_tau:.2g}"
+                   f"{', outside its range Omega tau << 1' if omega_tau > 0.5 else ''})")  # fmt: skip
+    if "alpha" not in summary:
+        try:
+            alpha = _fit(spec, dev, ds, rep, model="hln")
+        except ValueError as exc:
+            out.append(f"  alpha (HLN, alpha free): fit failed: {exc}")
+        else:
+            summary["alpha"] = alpha.values["alpha"]
+            summary["alpha_stderr"] = alpha.stderr["alpha"]
+            out.append(f"  alpha (HLN, alpha free) = {summary['alpha']:.3f} +- "
+                       f"{summary['alpha_stderr']:.2g} (g_s = 2: 1 WL, -1/2 strong spin-orbit)")  # fmt: skip
+    return out
 
 
 def _checks(spec, dev, summary) -> list[dict]:

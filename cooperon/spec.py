@@ -68,6 +68,10 @@ SCHEMA = {
         "hopping_meV": (NUMBER, None),
         "mass": (NUMBER, None),
         "field_in_leads": (bool, False),
+        "spin": (bool, False),
+        "g_factor": (NUMBER, None),
+        "rashba_meV_nm": (NUMBER, None),
+        "dresselhaus_meV_nm": (NUMBER, None),
     },
     "disorder": {"box_meV": (NUMBER, REQUIRED)},
     "dephasing": {
@@ -92,7 +96,7 @@ SCHEMA = {
     "fit": {
         "model": (str, "hln"),
         "model_in_plane": (str, "finite_parallel"),
-        "g_s": (int, 1),
+        "g_s": (int, None),
         "alpha": (NUMBER, None),
         "window_mT": (NUMBER, None),
         "transport_field": (bool, True),
@@ -357,8 +361,25 @@ def _semantic(s, source):
         raise SpecError("give device.hopping_meV or device.mass, not both")
     if (d["hopping_meV"] is not None or d["mass"] is not None) and d["lattice_constant_nm"] is None:
         raise SpecError("device.hopping_meV / device.mass need device.lattice_constant_nm")
+    spin_keys = [k for k in ("g_factor", "rashba_meV_nm", "dresselhaus_meV_nm") if d[k] is not None]
+    if spin_keys and not d["spin"]:
+        raise SpecError(
+            f"device.{', device.'.join(spin_keys)} need a spinful device: add device.spin = true "
+            "(two orbitals per site; G then counts both spins)"
+        )
+    g_s = 2 if d["spin"] else 1
+    if s["fit"]["g_s"] is None:
+        s["fit"]["g_s"] = g_s
+    elif s["fit"]["g_s"] != g_s:
+        raise SpecError(
+            f"fit.g_s = {s['fit']['g_s']} does not match the device: a "
+            f"{'spinful device counts both spins' if d['spin'] else 'spinless device gives G per spin'}"
+            f", so g_s = {g_s}; remove fit.g_s (it follows device.spin)"
+        )
     dp = s["dephasing"]
     _choice("dephasing.model", dp["model"], DEPHASING)
+    if is_temperature(s) and d["spin"]:
+        raise SpecError("a [temperature] series takes a spinless device: remove device.spin")
     if is_temperature(s):
         _semantic_temperature(s, source)
     elif any(v != SCHEMA["temperature"][k][1] for k, v in s["temperature"].items()):
@@ -379,8 +400,6 @@ def _semantic(s, source):
     if ex["executor"] == "dask" and not ex["dask"]:
         raise SpecError("execution.executor = 'dask' needs execution.dask = 'tcp://host:port'")
     _choice("fit.model", s["fit"]["model"], fit_models())
-    if s["fit"]["g_s"] not in (1, 2):
-        raise SpecError(f"fit.g_s is the spin degeneracy, 1 or 2; got {s['fit']['g_s']}")
     if s["fit"]["model"] == "ab" and d["shape"] != "ring":
         raise SpecError("fit.model = 'ab' (the Aharonov-Bohm analysis) needs device.shape = 'ring'")
     if d["shape"] == "ring" and s["fit"]["model"] not in ("ab", "none"):

@@ -13,7 +13,7 @@ warnings.filterwarnings("ignore", "plotly is not available", RuntimeWarning)
 
 from cooperon.constants import G0, PHI0  # noqa: E402
 
-from . import bands, disorder, temperature  # noqa: E402
+from . import bands, disorder, spin, temperature  # noqa: E402
 from .builders import (  # noqa: E402
     KWANT_PARAMETERS,
     PARAMETERS,
@@ -39,6 +39,7 @@ from .regime import (  # noqa: E402
     StrongDisorderWarning,
     regime,
 )
+from .spin import Spin  # noqa: E402
 from .temperature import DephasingLaw  # noqa: E402
 from .units import Units  # noqa: E402
 
@@ -58,6 +59,7 @@ __all__ = [
     "Regime",
     "RegimeWarning",
     "SlabDephasingWarning",
+    "Spin",
     "StrongDisorderWarning",
     "Units",
     "bands",
@@ -68,6 +70,7 @@ __all__ = [
     "kwant_field",
     "regime",
     "ring",
+    "spin",
     "temperature",
     "units_from_options",
     "wire",

@@ -40,10 +40,12 @@ import scipy.sparse as sp
 
 from . import bands
 from . import disorder as _disorder
+from . import spin as _spin
 from .regime import regime as _regime
+from .spin import Spin
 from .units import Units
 
-__all__ = ["DEPHASING_MODELS", "Device", "Geometry", "build", "film", "ring", "wire"]
+__all__ = ["DEPHASING_MODELS", "Device", "Geometry", "Spin", "build", "film", "ring", "wire"]
 
 #: Largest relative change of a size by rounding to whole lattice sites.
 ROUNDING_TOLERANCE = 0.05
@@ -102,6 +104,52 @@ class _Hopping:
         theta = _phase(to.pos, fr.pos, self.y0, self.z0, phi_perp, phi_par, flux_tube)
         scale = self.t_z if len(to.pos) == 3 and to.pos[2] != fr.pos[2] else 1.0
         return -scale * np.exp(1j * theta)
+
+
+class _SpinOnsite(_Onsite):
+    """On-site 2 x 2 block [t]: (2 d t + box disorder - i eta) 1 + (g mu_B / 2) B . sigma."""
+
+    def __init__(self, base: float, zeeman: float):
+        self.base, self.zeeman = base, zeeman
+
+    def __call__(self, site, disorder, seed, eta, phi_perp, phi_par):  # Kwant reads these names
+        scalar = super().__call__(site, disorder, seed, eta)
+        return scalar * _spin.SIGMA[0] + _spin.zeeman_matrix(self.zeeman, phi_perp, phi_par)
+
+
+class _SpinHopping(_Hopping):
+    """Peierls hopping with spin-orbit coupling: exp(i theta) (-t 1 + S(to - from)) [t]."""
+
+    def __init__(self, y0, z0, t_z, lam_r, lam_d):
+        super().__init__(y0, z0, t_z)
+        self.lam_r, self.lam_d = lam_r, lam_d
+
+    def __call__(self, to, fr, phi_perp, phi_par, flux_tube):
+        hop = super().__call__(to, fr, phi_perp, phi_par, flux_tube)  # -t_ij exp(i theta)
+        so = _spin.spin_orbit_matrix(to.pos - fr.pos, self.lam_r, self.lam_d)
+        return hop * _spin.SIGMA[0] - hop / abs(hop) * so
+
+
+class _SpinLeadHopping:
+    """Field-free lead hopping with spin-orbit coupling: -t 1 + S(to - from) [t]."""
+
+    def __init__(self, t_z, lam_r, lam_d):
+        self.t_z, self.lam_r, self.lam_d = t_z, lam_r, lam_d
+
+    def __call__(self, to, fr):
+        scale = self.t_z if len(to.pos) == 3 and to.pos[2] != fr.pos[2] else 1.0
+        so = _spin.spin_orbit_matrix(to.pos - fr.pos, self.lam_r, self.lam_d)
+        return -scale * _spin.SIGMA[0] + so
+
+
+class _SpinLeadOnsite:
+    """Clean lead on-site block [t], with the Zeeman term when the field enters the leads."""
+
+    def __init__(self, base: float, zeeman: float):
+        self.base, self.zeeman = base, zeeman
+
+    def __call__(self, site, phi_perp, phi_par):
+        return self.base * _spin.SIGMA[0] + _spin.zeeman_matrix(self.zeeman, phi_perp, phi_par)
 
 
 def _phase(p_to, p_fr, y0, z0, phi_perp, phi_par, flux_tube):
@@ -188,6 +236,17 @@ class Device:
     field_in_leads: bool
     system: kwant.system.FiniteSystem = field(repr=False)
     gauge_origin: tuple[float, float] = (0.0, 0.0)
+    spin: Spin | None = None
+
+    @property
+    def norbs(self) -> int:
+        """Orbitals per site: 1 (spinless: G per spin) or 2 (spinful: G counts both spins)."""
+        return 1 if self.spin is None else 2
+
+    @property
+    def g_s(self) -> int:
+        """Spin factor g_s of the formulas for this device's conductance: 1 spinless, 2 spinful."""
+        return self.norbs
 
     # -- parameters ----------------------------------------------------------
 
@@ -260,11 +319,12 @@ class Device:
                 out[f"phi_{axis}"] = self.units.phi(_finite(f"b_{axis}", b))
             elif phi is not None:
                 out[f"phi_{axis}"] = _finite(f"phi_{axis}", phi)
-        if out["phi_par"] != 0 and self.geometry.thickness == 1:
+        zeeman = self.spin is not None and self.spin.g_factor != 0
+        if out["phi_par"] != 0 and self.geometry.thickness == 1 and not zeeman:
             raise ValueError(
                 f"an in-plane field (b_par, phi_par) has no orbital effect on a single-layer "
-                f"{self.kind} (the model is spinless: no Zeeman term); build it with "
-                "thickness >= 2 layers, or use b_perp"
+                f"{self.kind} without a Zeeman term; build it with thickness >= 2 layers, "
+                "give it a spin with a g factor (spin=devices.Spin(g_factor=...)), or use b_perp"
             )
         if "flux_tube" in kwargs:
             if self.kind != "ring":
@@ -459,10 +519,32 @@ class Device:
                 np.where(pos[b[:, 0], -1] != pos[b[:, 1], -1], self.geometry.interlayer, 1.0) * hop
             )
         n = len(tags)
+        if self.spin is not None:
+            return self._spin_hamiltonian(params, diag, hop, pos, b)
         rows = np.concatenate([np.arange(n), b[:, 0], b[:, 1]])
         cols = np.concatenate([np.arange(n), b[:, 1], b[:, 0]])
         vals = np.concatenate([diag.astype(complex), hop, hop.conj()])
         return sp.csr_matrix((vals, (rows, cols)), shape=(n, n))
+
+    def _spin_hamiltonian(self, params, diag, hop, pos, b):
+        """The spinful Hamiltonian [t], orbitals (site i, spin s) at 2 i + s."""
+        n = len(diag)
+        zeeman, lam_r, lam_d = self.spin.lattice(self.units)
+        s0 = _spin.SIGMA[0]
+        onsite = diag.astype(complex)[:, None, None] * s0 + _spin.zeeman_matrix(
+            zeeman, params["phi_perp"], params["phi_par"]
+        )
+        phase = -hop / np.abs(hop)  # exp(i theta) of each bond
+        blocks = hop[:, None, None] * s0 + phase[:, None, None] * _spin.spin_orbit_matrix(
+            pos[b[:, 0]] - pos[b[:, 1]], lam_r, lam_d
+        )  # H[b0, b1]: the hop from b1 to b0
+        site_r = np.concatenate([np.arange(n), b[:, 0], b[:, 1]])
+        site_c = np.concatenate([np.arange(n), b[:, 1], b[:, 0]])
+        vals = np.concatenate([onsite, blocks, np.conj(np.swapaxes(blocks, 1, 2))])
+        s_r, s_c = np.meshgrid([0, 1], [0, 1], indexing="ij")
+        rows = (2 * site_r[:, None, None] + s_r).ravel()
+        cols = (2 * site_c[:, None, None] + s_c).ravel()
+        return sp.csr_matrix((vals.ravel(), (rows, cols)), shape=(2 * n, 2 * n))
 
     def probe_sites(self, params: dict) -> np.ndarray:
         """Indices of the sites carrying a Buttiker probe (drawn from the seed, streams 1-4)."""
@@ -504,6 +586,8 @@ class Device:
             d.update(r_in=g.r_in, r_out=g.r_out)
         if g.interlayer != 1.0:  # omitted at its default: older stored specs stay equal
             d["interlayer"] = g.interlayer
+        if self.spin is not None:  # omitted when spinless, likewise
+            d["spin"] = self.spin.to_dict()
         return d
 
     def regime(self, energy: float, disorder: float, b_max: float | None = None, **kwargs):
@@ -535,6 +619,8 @@ class Device:
         )
         if g.interlayer != 1.0:
             lines.append(f"  interlayer hopping t_z = {g.interlayer:g} t")
+        if self.spin is not None:
+            lines.append(self.spin.describe(u))
         return "\n".join(lines)
 
 
@@ -574,10 +660,34 @@ def _sites(name: str, length_nm: float, units: Units, minimum: int = 1, exact_on
     return n
 
 
-def _lattice(thickness: int):
+def _lattice(thickness: int, norbs: int = 1):
     if thickness == 1:
-        return kwant.lattice.square(1, norbs=1)
-    return kwant.lattice.general([(1, 0, 0), (0, 1, 0), (0, 0, 1)], norbs=1)
+        return kwant.lattice.square(1, norbs=norbs)
+    return kwant.lattice.general([(1, 0, 0), (0, 1, 0), (0, 0, 1)], norbs=norbs)
+
+
+def _check_spin(spin) -> Spin | None:
+    if spin is None or isinstance(spin, Spin):
+        return spin
+    if spin is True:
+        return Spin()
+    if spin is False:
+        return None
+    raise TypeError(f"spin must be a devices.Spin (or True for a spin-degenerate device), "
+                    f"got {spin!r}")  # fmt: skip
+
+
+def _value_functions(onsite, y0, z0, t_z, spin, units, field_in_leads):
+    """Value functions: (on-site, hopping) of the scattering region and of the leads.
+
+    Field-free leads carry neither the Peierls phase nor the Zeeman term.
+    """
+    zeeman, lam_r, lam_d = spin.lattice(units)
+    hopping = _SpinHopping(y0, z0, t_z, lam_r, lam_d)
+    if field_in_leads:
+        return _SpinOnsite(onsite, zeeman), hopping, _SpinLeadOnsite(onsite, zeeman), hopping
+    lead_onsite = onsite * _spin.SIGMA[0]
+    return _SpinOnsite(onsite, zeeman), hopping, lead_onsite, _SpinLeadHopping(t_z, lam_r, lam_d)
 
 
 def _check_thickness(thickness) -> int:
@@ -614,6 +724,7 @@ def film(
     units: Units | None = None,
     field_in_leads: bool = False,
     interlayer: float = 1.0,
+    spin: Spin | bool | None = None,
 ) -> Device:
     """A rectangular disordered film between two leads of its own cross-section.
 
@@ -637,12 +748,17 @@ def film(
         hops incoherently: the layered-metal limit, where the z motion is
         uncorrelated with the in-plane one as the in-plane field law
         1/tau_B = D e^2 B^2 d^2/(3 hbar^2) assumes.
+    spin : Spin or True, optional
+        Make the device spinful (two orbitals per site; G counts both spins):
+        Zeeman, Rashba and Dresselhaus couplings (:class:`devices.Spin`);
+        True is a spin-degenerate device (no couplings). Default: spinless,
+        G per spin.
 
     Returns
     -------
     Device
     """
-    return _rectangle("film", width, length, thickness, units, field_in_leads, interlayer)
+    return _rectangle("film", width, length, thickness, units, field_in_leads, interlayer, spin)
 
 
 def wire(
@@ -653,6 +769,7 @@ def wire(
     units: Units | None = None,
     field_in_leads: bool = False,
     interlayer: float = 1.0,
+    spin: Spin | bool | None = None,
 ) -> Device:
     """A long narrow conductor (W < L); same model and options as :func:`film`.
 
@@ -666,34 +783,42 @@ def wire(
             f"a wire needs length > width, got W = {w} and L = {length_sites} sites; "
             "use devices.film for a wide sample"
         )
-    return _rectangle("wire", width, length, thickness, units, field_in_leads, interlayer)
+    return _rectangle("wire", width, length, thickness, units, field_in_leads, interlayer, spin)
 
 
-def _rectangle(kind, width, length, thickness, units, field_in_leads, interlayer=1.0) -> Device:
+def _rectangle(kind, width, length, thickness, units, field_in_leads, interlayer=1.0,
+               spin=None) -> Device:  # fmt: skip
     units = units or Units.lattice()
+    spin = _check_spin(spin)
     w = _sites("width", width, units)
     length_sites = _sites("length", length, units)
     nz = _check_thickness(thickness)
     t_z = _check_interlayer(interlayer, nz)
-    lat = _lattice(nz)
+    lat = _lattice(nz, 1 if spin is None else 2)
     y0, z0 = (w - 1) / 2, (nz - 1) / 2
     cross = [(y,) if nz == 1 else (y, z) for y in range(w) for z in range(nz)]
     onsite = _onsite(nz, t_z)
 
     syst = kwant.Builder()
-    syst[(lat(x, *c) for x in range(length_sites) for c in cross)] = _Onsite(onsite)
-    syst[lat.neighbors()] = _Hopping(y0, z0, t_z)
-
     sym = kwant.TranslationalSymmetry((-1,) + (0,) * (lat.dim - 1))
     lead = kwant.Builder(sym)
-    lead[(lat(0, *c) for c in cross)] = onsite
-    lead[lat.neighbors()] = _Hopping(y0, z0, t_z) if field_in_leads else -1.0
-    if nz > 1 and not field_in_leads:
-        lead[kwant.builder.HoppingKind((0, 0, 1), lat, lat)] = -t_z
+    if spin is None:
+        syst[(lat(x, *c) for x in range(length_sites) for c in cross)] = _Onsite(onsite)
+        syst[lat.neighbors()] = _Hopping(y0, z0, t_z)
+        lead[(lat(0, *c) for c in cross)] = onsite
+        lead[lat.neighbors()] = _Hopping(y0, z0, t_z) if field_in_leads else -1.0
+        if nz > 1 and not field_in_leads:
+            lead[kwant.builder.HoppingKind((0, 0, 1), lat, lat)] = -t_z
+    else:
+        fns = _value_functions(onsite, y0, z0, t_z, spin, units, field_in_leads)
+        syst[(lat(x, *c) for x in range(length_sites) for c in cross)] = fns[0]
+        syst[lat.neighbors()] = fns[1]
+        lead[(lat(0, *c) for c in cross)] = fns[2]
+        lead[lat.neighbors()] = fns[3]
     syst.attach_lead(lead)
     syst.attach_lead(lead.reversed())
     geom = Geometry(kind, w, length_sites, nz, interlayer=t_z)
-    return Device(geom, units, bool(field_in_leads), syst.finalized(), (y0, z0))
+    return Device(geom, units, bool(field_in_leads), syst.finalized(), (y0, z0), spin)
 
 
 def ring(
@@ -703,6 +828,7 @@ def ring(
     lead_width: float | None = None,
     units: Units | None = None,
     field_in_leads: bool = False,
+    spin: Spin | bool | None = None,
 ) -> Device:
     """A 2D annulus with two leads on opposite sides (along x).
 
@@ -717,6 +843,8 @@ def ring(
         Lattice constant and hopping; default :meth:`Units.lattice`.
     field_in_leads : bool
         Extend a uniform field into the leads.
+    spin : Spin or True, optional
+        A spinful ring (see :func:`film`).
 
     Notes
     -----
@@ -742,7 +870,8 @@ def ring(
                exact_only=lead_width is not None)  # fmt: skip
     if w > 2 * ro_s:
         raise ValueError(f"lead_width = {w} sites exceeds the ring's outer diameter")
-    lat = kwant.lattice.square(1, norbs=1)
+    spin = _check_spin(spin)
+    lat = kwant.lattice.square(1, norbs=1 if spin is None else 2)
 
     def in_ring(pos):
         r2 = pos[0] ** 2 + pos[1] ** 2
@@ -753,16 +882,21 @@ def ring(
     def in_lead(pos):
         return y_lo <= pos[1] < y_lo + w
 
+    if spin is None:
+        fns = (_Onsite(4.0), _Hopping(0.0, 0.0), 4.0,
+               _Hopping(0.0, 0.0) if field_in_leads else -1.0)  # fmt: skip
+    else:
+        fns = _value_functions(4.0, 0.0, 0.0, 1.0, spin, units, field_in_leads)
     syst = kwant.Builder()
-    syst[lat.shape(in_ring, (0, math.ceil(ri_s)))] = _Onsite(4.0)
-    syst[lat.neighbors()] = _Hopping(0.0, 0.0)
+    syst[lat.shape(in_ring, (0, math.ceil(ri_s)))] = fns[0]
+    syst[lat.neighbors()] = fns[1]
     lead = kwant.Builder(kwant.TranslationalSymmetry((-1, 0)))
-    lead[lat.shape(in_lead, (0, y_lo))] = 4.0
-    lead[lat.neighbors()] = _Hopping(0.0, 0.0) if field_in_leads else -1.0
+    lead[lat.shape(in_lead, (0, y_lo))] = fns[2]
+    lead[lat.neighbors()] = fns[3]
     syst.attach_lead(lead)
     syst.attach_lead(lead.reversed())
     geom = Geometry("ring", w, round(2 * ro_s), 1, ri_s, ro_s)
-    return Device(geom, units, bool(field_in_leads), syst.finalized(), (0.0, 0.0))
+    return Device(geom, units, bool(field_in_leads), syst.finalized(), (0.0, 0.0), spin)
 
 
 def units_from_options(
@@ -801,6 +935,10 @@ def build(
     hopping_meV: float | None = None,
     mass: float | None = None,
     field_in_leads: bool = False,
+    spin: bool = False,
+    g_factor: float | None = None,
+    rashba_meV_nm: float | None = None,
+    dresselhaus_meV_nm: float | None = None,
 ) -> Device:
     """A device from named options in lab units: the one builder behind specs and the CLI.
 
@@ -820,8 +958,23 @@ def build(
         "nm" are sites and "meV" multiples of t.
     field_in_leads : bool
         Extend the field into the leads.
+    spin : bool
+        A spinful device (G counts both spins).
+    g_factor, rashba_meV_nm, dresselhaus_meV_nm : float
+        Its Zeeman g factor and spin-orbit couplings alpha_R, beta [meV nm]
+        (:class:`devices.Spin`); they need ``spin``.
     """
     units = units_from_options(lattice_constant_nm, hopping_meV, mass)
+    couplings = {"g_factor": g_factor, "rashba": rashba_meV_nm, "dresselhaus": dresselhaus_meV_nm}
+    given = {k: v for k, v in couplings.items() if v is not None}
+    if given and not spin:
+        names = ", ".join({"g_factor": "g_factor", "rashba": "rashba_meV_nm",
+                           "dresselhaus": "dresselhaus_meV_nm"}[k] for k in given)  # fmt: skip
+        raise ValueError(
+            f"{names} need a spinful device: the device is spinless (one orbital per site, "
+            "G per spin); set spin = true"
+        )
+    spin = Spin(**given) if spin else None
     if shape == "ring":
         if r_in_nm is None or r_out_nm is None:
             raise ValueError("a ring needs its inner and outer radius [nm]")
@@ -830,7 +983,7 @@ def build(
                 "thickness and interlayer apply to slabs (film or wire), not to a ring"
             )
         return ring(r_in_nm, r_out_nm, lead_width=lead_width_nm, units=units,
-                    field_in_leads=field_in_leads)  # fmt: skip
+                    field_in_leads=field_in_leads, spin=spin)  # fmt: skip
     if shape not in ("film", "wire"):
         close = difflib.get_close_matches(str(shape), ("film", "wire", "ring"), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
@@ -839,7 +992,7 @@ def build(
         raise ValueError(f"a {shape} needs its width and length [nm]")
     builder = film if shape == "film" else wire
     return builder(width_nm, length_nm, thickness, units=units, field_in_leads=field_in_leads,
-                   interlayer=interlayer)  # fmt: skip
+                   interlayer=interlayer, spin=spin)  # fmt: skip
 
 
 def from_spec(spec: dict) -> Device:
@@ -847,13 +1000,14 @@ def from_spec(spec: dict) -> Device:
     u = spec["units"]
     units = Units(u["a_nm"], u["t_meV"], u.get("nominal", False))
     a = units.a_nm
+    spin = Spin(**spec["spin"]) if spec.get("spin") is not None else None
     if spec["kind"] == "ring":
         return ring(spec["r_in"] * a, spec["r_out"] * a, lead_width=spec["width"] * a,
-                    units=units, field_in_leads=spec["field_in_leads"])  # fmt: skip
+                    units=units, field_in_leads=spec["field_in_leads"], spin=spin)  # fmt: skip
     builder = film if spec["kind"] == "film" else wire
     return builder(spec["width"] * a, spec["length"] * a, spec["thickness"], units=units,
                    field_in_leads=spec["field_in_leads"],
-                   interlayer=spec.get("interlayer", 1.0))  # fmt: skip
+                   interlayer=spec.get("interlayer", 1.0), spin=spin)  # fmt: skip
 
 
 def kwant_field(phi: float) -> float:

@@ -200,6 +200,35 @@ def finite_film(b, l_phi, alpha=1.0, *, spectrum: CooperonSpectrum, g_s, b_tr=No
     return _even_curve(dg, b)
 
 
+def finite_film_spin_orbit(b, l_phi, b_so, *, spectrum: CooperonSpectrum, g_s, b_tr=None):
+    """G(B) - G(0) [e^2/h] of a finite W x L device with spin-orbit scattering (HLN on the device).
+
+        dG(B) = -(2 g_s / L^2) sum_n [(3/2) / (lambda_n + l_phi^-2 + l_so^-2)
+                                      - (1/2) / (lambda_n + l_phi^-2) - 1 / (lambda_n + l_tr^-2)]
+
+    minus its zero-field value: one singlet (weight -1/2) and three triplet
+    Cooperons (3/2) that also relax by spin-orbit scattering, with
+    l_so^-2 = (4/3) 4 e B_so / hbar (the triplet field B_phi + (4/3) B_so of
+    :func:`fits.lineshapes.hln_spin_orbit`, capped at B_tr). B_so = 0 is
+    :func:`finite_film` with alpha = 1; B_so >> B_phi, alpha = -1/2. For
+    W, L >> l_phi it tends to (W/L) ``hln_spin_orbit``.
+    """
+    m_phi = 1.0 / l_phi**2
+    m_tr = None if b_tr is None else 4 * b_tr / HBAR_OVER_E
+    m_t = m_phi + (4 / 3) * 4 * b_so / HBAR_OVER_E
+    if m_tr is not None:
+        m_t = min(m_t, m_tr)
+    pref = -2 * g_s / spectrum.diffusive_length**2
+
+    def dg(field):
+        t = 1.5 * spectrum.trace(field, m_t) - 0.5 * spectrum.trace(field, m_phi)
+        if m_tr is not None:
+            t -= spectrum.trace(field, m_tr)
+        return pref * t
+
+    return _even_curve(dg, b)
+
+
 def zero_field(l_phi, alpha=1.0, *, spectrum: CooperonSpectrum, g_s, b_tr=None) -> float:
     """The weak-localization correction G_WL(B = 0) [e^2/h] of the device itself, not a difference.
 

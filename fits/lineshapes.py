@@ -103,10 +103,15 @@ def hln(b, b_phi, alpha=1.0, *, g_s, b_tr=None):
     return out
 
 
-def hln_spin_orbit(b, b_phi, b_so, *, g_s):
+def hln_spin_orbit(b, b_phi, b_so, *, g_s, b_tr=None):
     """HLN with spin-orbit scattering (no Zeeman) [e^2/h].
 
         dsigma(B) = g_s/2 * (1/pi) * [ (3/2) F((B_phi + (4/3) B_so)/B) - (1/2) F(B_phi/B) ]
+
+    and, with the transport field B_tr (finite-l correction, as in
+    :func:`hln`, each Cooperon cut off at B_tr), each F(B_x/B) becomes
+    F(B_x/B) - F(B_tr/B), with the triplet field capped at B_tr (a triplet
+    that relaxes within one scattering time contributes nothing).
 
     with B_so = hbar/(4 e D tau_so) (the definition of tau_so for which the
     triplet field is B_phi + (4/3) B_so, as in Knap et al., PRB 53, 3912
@@ -114,7 +119,13 @@ def hln_spin_orbit(b, b_phi, b_so, *, g_s):
     B_so >> B_phi gives WAL (alpha = -1/2).
     """
     pre = g_s / 2 / np.pi
-    return pre * (1.5 * _F0(_x(b_phi + 4 * b_so / 3, b)) - 0.5 * _F0(_x(b_phi, b)))
+    b_t = b_phi + 4 * b_so / 3
+    if b_tr is not None:
+        b_t = min(b_t, b_tr)
+    out = pre * (1.5 * _F0(_x(b_t, b)) - 0.5 * _F0(_x(b_phi, b)))
+    if b_tr is not None:
+        out = out - pre * _F0(_x(b_tr, b))
+    return out
 
 
 def _wire_dg(b, l_phi, width, length, ell):

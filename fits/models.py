@@ -1025,7 +1025,7 @@ class HLNSpinOrbit(HLN):
         self.b_tr, self.width, self.length = b_tr, width, length
 
     def shape(self, b, b_phi, b_so):
-        return ls.hln_spin_orbit(b, b_phi, b_so, g_s=self.g_s)
+        return ls.hln_spin_orbit(b, b_phi, b_so, g_s=self.g_s, b_tr=self.b_tr)
 
     def validity_bmax(self):
         return None if self.b_tr is None else 0.5 * self.b_tr
@@ -1261,6 +1261,49 @@ class FiniteFilm(Model):
 
     def applicability(self, values):
         return _diffusive(self, values)
+
+
+class FiniteFilmSpinOrbit(FiniteFilm):
+    """A finite W x L device with spin-orbit scattering: l_phi [m] and B_so [T].
+
+    The singlet and triplet Cooperons of :class:`HLNSpinOrbit` solved on the
+    device of :class:`FiniteFilm` (``fits.finite.finite_film_spin_orbit``):
+    weak localization for B_so << B_phi, antilocalization (alpha = -1/2)
+    for B_so >> B_phi, at any l_phi against the sample size. Reports l_so
+    and tau_so with D.
+    """
+
+    name = "finite_film_so"
+
+    def __init__(self, *, g_s, width, length, b_tr=None, extension=0.0, max_nodes=1600,
+                 background=False, free_amplitude=False, offset=False):  # fmt: skip
+        super().__init__(g_s=g_s, width=width, length=length, b_tr=b_tr, extension=extension,
+                         max_nodes=max_nodes, background=background,
+                         free_amplitude=free_amplitude, offset=offset)  # fmt: skip
+        self.params = (self.params[0], Param("b_so", "T", 1e-9, 1e3, log=True))
+        Model.__init__(self, g_s=g_s, background=background, free_amplitude=free_amplitude,
+                       offset=offset)  # fmt: skip
+
+    def guess_grids(self, b):
+        bmax = float(np.max(np.abs(b)))
+        p = self.params[0]
+        return {"l_phi": np.geomspace(p.lower, min(p.upper, 20 * self.length), 16),
+                "b_so": np.geomspace(1e-3 * bmax, 1e2 * bmax, 12)}  # fmt: skip
+
+    def shape(self, b, l_phi, b_so):
+        from .finite import finite_film_spin_orbit
+
+        return finite_film_spin_orbit(b, l_phi, b_so, spectrum=self.spectrum, g_s=self.g_s,
+                                      b_tr=self.b_tr)  # fmt: skip
+
+    def derived(self, values, stderr, diffusion):
+        out = _from_l_phi(values["l_phi"], stderr.get("l_phi", 0.0), diffusion)
+        return _from_b("so", values, stderr, diffusion, out)
+
+    def _limit_hint(self, names):
+        if "b_so" in names:
+            return " (strong spin-orbit: fit finite_film with alpha = -1/2)"
+        return ""
 
 
 #: L / l_phi below which an in-plane finite-device fit is flagged uncertain.

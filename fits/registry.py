@@ -66,6 +66,9 @@ MODELS: dict[str, ModelInfo] = {
                   needs=("thickness",), options=("alpha", "mean_free_path")),
         ModelInfo("finite_film", m.FiniteFilm, "finite W x L device, Cooperon solved (l_phi, alpha)",
                   needs=("width", "length"), options=("alpha", "b_tr", "extension", "max_nodes")),
+        ModelInfo("finite_film_so", m.FiniteFilmSpinOrbit,
+                  "finite W x L device with spin-orbit scattering (l_phi, B_so)",
+                  needs=("width", "length"), options=("b_tr", "extension", "max_nodes")),
         ModelInfo("finite_parallel", m.FiniteFilmParallel,
                   "finite film of thickness d in an in-plane field (l_phi, alpha)",
                   needs=("width", "length", "thickness"),
@@ -79,6 +82,7 @@ MODELS: dict[str, ModelInfo] = {
 # what to say when a model is given an option it does not take
 _HINTS = {
     ("hln_so", "alpha"): "its amplitude follows from B_so/B_phi; use hln with a fixed alpha",
+    ("finite_film_so", "alpha"): "its amplitude follows from B_so/B_phi; use finite_film",
     ("graphene", "alpha"): "its amplitude is fixed by spin and valley degeneracy",
     ("graphene_so", "alpha"): "its amplitude is fixed by spin and valley degeneracy",
 }

@@ -175,6 +175,8 @@ def test_show_spec_prints_regime_report(tmp_path):
         ("fit.model='ab'", "fit.model = 'ab' .* needs device.shape = 'ring'"),
         ("fit.model='graphene_so'", "the graphene models describe graphene"),
         ("check.tau_phi_rtol=-1", "check.tau_phi_rtol is a relative tolerance > 0"),
+        ("device.rashba_meV_nm=10", "device.rashba_meV_nm need a spinful device: add device.spin"),
+        ("device.spin=true", "fit.g_s = 1 does not match the device: a spinful device counts both"),
     ],
 )
 def test_spec_validation_errors(override, message):
@@ -227,3 +229,24 @@ def test_fit_command_on_a_run_dataset(tmp_path):
     # a model that does not hold for this sample says so, and names the one that does
     run = cooperon("fit", out / "sweep.nc", "--model", "hln", "--alpha", "1")
     assert run.returncode == 1 and "not_applicable" in run.stdout
+
+
+def test_spinful_run_reports_spin_orbit(tmp_path):
+    """A Rashba film through `cooperon run`: fit.json holds B_so (finite_film_so), the low-field
+    alpha of a free HLN fit, the D'yakonov-Perel B_so and the input coupling; G counts both spins."""
+    bare = tmp_path / "film.toml"  # the default film without its [check]
+    bare.write_text(default_spec_path().read_text().split("[check]")[0].replace("g_s = 1", ""))
+    out = tmp_path / "r"
+    run = cooperon("run", bare, "--out", out, "--no-progress", "--keep-going",
+                   *sets(["device.spin=true", "device.rashba_meV_nm=34.0",
+                          "fit.model='finite_film_so'", "sweep.realizations=2",
+                          "sweep.b_perp_mT={start=0.0, stop=180.0, num=7}"]))  # fmt: skip
+    assert run.returncode in (0, 1), run.stderr
+    fit = json.loads((out / "fit.json").read_text())
+    assert fit["model"] == "finite_film_so" and fit["g_s"] == 2
+    for key in ("b_so_T", "b_so_T_stderr", "alpha", "alpha_stderr", "b_so_T_dyakonov_perel"):
+        assert key in fit, key
+    assert fit["rashba_meV_nm"] == 34.0
+    ds = xr.open_dataset(out / "sweep.nc")
+    assert ds.attrs["spin_degeneracy"] == 2 and ds["G"].attrs["spin"].startswith("both spins")
+    assert "alpha_R = 34 meV nm" in (out / "report.txt").read_text()

@@ -254,3 +254,45 @@ def test_in_plane_fit_flags_contact_limited_samples():
         else:
             assert len(hits) == 1 and f"{apart} l_phi apart" in hits[0], r.warnings
             assert r.ok  # a caution, not a failure
+
+
+# -- spin-orbit scattering on the device ---------------------------------------------------------
+
+
+def test_finite_film_spin_orbit_limits():
+    """B_so = 0 is finite_film with alpha = 1; B_so >> B_tr is alpha = -1/2 (exact identities);
+    a large film tends to (W/L) hln_spin_orbit."""
+    from fits.finite import CooperonSpectrum, finite_film, finite_film_spin_orbit
+
+    w = length = 2e-6
+    sp = CooperonSpectrum(w, length, max_nodes=1600)
+    b = np.linspace(-2e-3, 2e-3, 15)
+    l_phi, b_tr = 2e-7, 0.05
+    wl = finite_film(b, l_phi, 1.0, spectrum=sp, g_s=2, b_tr=b_tr)
+    np.testing.assert_allclose(finite_film_spin_orbit(b, l_phi, 0.0, spectrum=sp, g_s=2,
+                                                      b_tr=b_tr), wl, atol=1e-15)  # fmt: skip
+    wal = finite_film(b, l_phi, -0.5, spectrum=sp, g_s=2, b_tr=b_tr)
+    np.testing.assert_allclose(finite_film_spin_orbit(b, l_phi, 10.0, spectrum=sp, g_s=2,
+                                                      b_tr=b_tr), wal, atol=1e-15)  # fmt: skip
+    # hln_so caps the triplet at B_tr the same way: B_so >> B_tr is HLN with alpha = -1/2
+    np.testing.assert_allclose(ls.hln_spin_orbit(b, 1e-3, 10.0, g_s=2, b_tr=b_tr),
+                               ls.hln(b, 1e-3, -0.5, g_s=2, b_tr=b_tr), atol=1e-15)  # fmt: skip
+
+
+def test_finite_film_spin_orbit_fit_recovers_its_inputs():
+    from fits.finite import CooperonSpectrum, finite_film_spin_orbit
+
+    w = length = 2e-6
+    sp = CooperonSpectrum(w, length, max_nodes=1600)
+    b = np.linspace(0, 4e-3, 17)
+    l_phi, b_tr = 2e-7, 0.05
+    b_so = 3 * float(ls.b_from_length(l_phi))
+    sigma = np.full(b.size, 1e-6)
+    y = finite_film_spin_orbit(b, l_phi, b_so, spectrum=sp, g_s=2, b_tr=b_tr)
+    y = y + sigma * np.random.default_rng(1).normal(size=b.size)
+    r = fits.build_model("finite_film_so", g_s=2, width=w, length=length, b_tr=b_tr).fit(
+        b, y, sigma
+    )
+    assert abs(r.values["l_phi"] - l_phi) < 3 * r.stderr["l_phi"] + 1e-3 * l_phi
+    assert abs(r.values["b_so"] - b_so) < 3 * r.stderr["b_so"] + 1e-3 * b_so
+    assert {"b_so_T", "l_so_nm", "l_phi_nm"} <= set(r.to_dict())

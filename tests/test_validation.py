@@ -804,3 +804,87 @@ def test_anderson_3d_nu():
                 f"M = {list(f.widths)}, irrelevant correction {'yes' if f.irrelevant else 'no'}, "
                 f"chi2/dof = {f.chi2:.1f}/{f.dof}, accuracy 0.5%)", figure="anderson_3d_nu.png")  # fmt: skip
     assert ok
+
+
+# -- spin: antilocalization ---------------------------------------------------------------------
+
+WAL_SIDE, WAL_LPHI = 100, 30.0  # [a]: a 100 x 100 spinful film, l_phi = 5 l, L = 3.3 l_phi
+WAL_LAMBDA = (0.0, 0.06, 0.1, 0.15)  # Rashba lambda_R [t]: L_so = a / (2 lambda_R) = inf .. 3.3 a
+
+
+def _wal_sweep(lam, seeds):
+    dev = devices.film(WAL_SIDE, WAL_SIDE, spin=devices.Spin(rashba=2 * lam))
+    rep = dev.regime(E_FILM, W_DIS)
+    u = dev.units
+    tau = WAL_LPHI**2 / rep.diffusion * u.time_ps
+    b_phi = float(fits.lineshapes.b_from_length(WAL_LPHI * u.a_m))
+    b_tr = fits.lineshapes.HBAR_OVER_E / (2 * (rep.mean_free_path * u.a_m) ** 2)
+    fields = [0.0, *np.geomspace(b_phi / 4, b_tr / 2, 12)]
+    ds = sweep(dev, f"antilocalization/lam{lam:g}_n{seeds}.nc", b_perp=fields, energies=[E_FILM],
+               seeds=seeds, disorder=W_DIS, tau_phi=tau, dephasing="probes")  # fmt: skip
+    return dev, rep, ds, b_phi, b_tr
+
+
+def test_antilocalization():
+    """Rashba coupling turns the weak-localization dip of G(B) into an antilocalization peak.
+
+    A spinful 100 x 100 film (E = 1.03 t, box 2.5 t: l = 6 a) with Buttiker probes at l_phi = 30 a,
+    at Rashba lambda_R = 0, 0.06, 0.1, 0.15 t. Checks, with targets set before the run:
+
+    - ``wal_sign``: at lambda_R = 0.15 t (L_so = 3.3 a, spin relaxes within a few tau, so the
+      triplet Cooperons are gone) the mean of dG over B <= 4 B_phi is negative, at more than
+      3 standard errors (the symplectic class: alpha < 0).
+    - ``wal_amplitude_ratio``: the same mean divided by that of lambda_R = 0 (same fields, same
+      probes, alpha = 1) is alpha_WAL / alpha_WL = -1/2 within 0.15 (quick tier: + 2 s.e.).
+
+    The D'yakonov-Perel B_so of each lambda_R is reported beside the HLN-with-spin-orbit fit
+    (hln_so, alpha fixed by B_so / B_phi) as a comparison, not a check.
+    """
+    from devices.spin import dyakonov_perel_b_so
+
+    seeds = size(16, 64)
+    curves, lows, so_fits = {}, {}, {}
+    for lam in WAL_LAMBDA:
+        dev, rep, ds, b_phi, b_tr = _wal_sweep(lam, seeds)
+        data = fits.from_dataset(ds, quantity="sheet")
+        curves[lam] = data
+        dg = (ds.G - ds.G.isel(b_perp=0)).isel(energy=0, b_par=0).values  # (realization, field)
+        low = ds.b_perp.values <= 4 * b_phi
+        low[0] = False
+        per = dg[:, low].mean(1)  # the mean per realization: its spread is the error
+        lows[lam] = (per.mean(), per.std(ddof=1) / math.sqrt(len(per)))
+        d_si = rep.diffusion * dev.units.diffusion_m2s
+        b_dp = dyakonov_perel_b_so(2 * lam, rep.k_f / dev.units.a_nm, rep.tau_ps, d_si)
+        try:
+            r = fits.HLNSpinOrbit(g_s=2, b_tr=b_tr).fit(data, diffusion=d_si, errors="fast")
+            so_fits[lam] = (r.values["b_so"], r.stderr["b_so"], b_dp)
+        except ValueError:
+            so_fits[lam] = (math.nan, math.nan, b_dp)
+    fig = _figure()
+    ax = fig.subplots()
+    for lam, data in curves.items():
+        ax.errorbar(data.b, data.dy, data.sigma, fmt="o-", ms=3, capsize=2,
+                    label=f"lambda_R = {lam:g} t (L_so = {'inf' if not lam else f'{0.5 / lam:.3g}'} a)")  # fmt: skip
+    ax.axhline(0, color="k", lw=0.5)
+    ax.set_xscale("log")
+    ax.set_xlabel("B [T] (nominal lattice units)")
+    ax.set_ylabel("dsigma [e^2/h, both spins]")
+    ax.set_title(f"WL -> WAL, spinful {WAL_SIDE} x {WAL_SIDE} film, {seeds} realizations")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(RESULTS / "antilocalization.png", dpi=110)
+    so = ", ".join(f"lambda {lam:g}: B_so {v:.3g} +- {e:.2g} T vs DP {dp:.3g} T"
+                   for lam, (v, e, dp) in so_fits.items() if lam)  # fmt: skip
+    m, e = lows[0.15]
+    ok = report("wal_sign", m, e, "mean dG(B <= 4 B_phi) < 0 at > 3 s.e. (lambda_R = 0.15 t)",
+                m < -3 * e, f"({so})", figure="antilocalization.png")  # fmt: skip
+    m0, e0 = lows[0.0]
+    ratio = m / m0
+    err = abs(ratio) * math.sqrt((e / m) ** 2 + (e0 / m0) ** 2)
+    slack = 2 * err if TIER == "quick" else 0.0
+    ok &= report("wal_amplitude_ratio", ratio, err, "-1/2 within 0.15 (alpha_WAL / alpha_WL)",
+                 abs(ratio + 0.5) <= 0.15 + slack,
+                 f"(means {m:.4g} and {m0:.4g} e^2/h; lambda 0.06, 0.1: "
+                 f"{lows[0.06][0] / m0:.3f}, {lows[0.1][0] / m0:.3f})",
+                 figure="antilocalization.png")  # fmt: skip
+    assert ok

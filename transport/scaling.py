@@ -32,7 +32,7 @@ import xarray as xr
 
 from devices import bands, build
 
-from .sweep import lock, sweep
+from .sweep import _available_cores, lock, sweep
 from .transfer import localization_length
 
 __all__ = ["SHAPES", "localization_lengths", "sample_conductance", "size_sweep"]
@@ -292,7 +292,7 @@ def localization_lengths(
         for w in disorders:
             p = root / f"M{m}_W{w:.6g}.npz" if root is not None else None
             tasks.append((m, w, kw, p))
-    workers = workers or os.cpu_count() or 1
+    workers = workers or _available_cores()
     results = {}
     done = _finished(root, tasks) if root is not None else {}
     results.update(done)

@@ -1,6 +1,7 @@
 """Two-terminal Landauer conductance of a cooperon device.
 
-G = Tr[Gamma_R G^r_RL Gamma_L G^a_LR] [e^2/h per spin], with the retarded
+G = Tr[Gamma_R G^r_RL Gamma_L G^a_LR] [e^2/h; per spin for a spinless device, both
+spins for a spinful one (``device.norbs == 2``)], with the retarded
 Green's function of the scattering region G^r = (E - H - Sigma_L - Sigma_R)^-1
 and Gamma = i (Sigma - Sigma^dagger) (Fisher-Lee / Caroli formula; equal to
 ``kwant.smatrix(...).transmission(1, 0)``, tested to 1e-10).
@@ -14,6 +15,9 @@ Two exact solvers:
   fields of a disorder realization (numpy stacks).
 - Any device (rings): one sparse LU factorization of E - H - Sigma per
   field and realization (SuperLU), with the lead columns as right-hand sides.
+  Spinful devices (two orbitals per site, spin-orbit hoppings that are not
+  diagonal between columns) take this route too, with the Green's function
+  among the lead interfaces from a MUMPS Schur complement (below).
 
 With Buttiker dephasing probes (any device) the Green's function is needed
 among all terminal sites (lead interfaces and probes): it is the inverse of
@@ -48,14 +52,18 @@ class Solver:
     def __init__(self, device, method: str = "auto"):
         if method not in ("auto", "rgf", "sparse"):
             raise ValueError(f"method must be 'auto', 'rgf' or 'sparse', got {method!r}")
-        rect = device.kind in ("film", "wire")
+        rect = device.kind in ("film", "wire") and device.norbs == 1
         if method == "rgf" and not rect:
-            raise ValueError(f"the RGF solver needs a film or wire, not a {device.kind}")
+            raise ValueError(
+                f"the RGF solver needs a spinless film or wire, not a "
+                f"{'spinful ' if device.norbs == 2 else ''}{device.kind}; use method='sparse'"
+            )
         self.device = device
         self.method = "rgf" if (method == "auto" and rect) or method == "rgf" else "sparse"
         self._sigma = {}
         sys_ = device.system
-        self._iface = [np.asarray(sys_.lead_interfaces[i]) for i in range(2)]
+        self.norbs = device.norbs
+        self._iface = [_orbitals(sys_.lead_interfaces[i], self.norbs) for i in range(2)]
         if self.method == "rgf":
             self._setup_rgf()
 
@@ -189,14 +197,23 @@ class Solver:
         dev = self.device
         h = dev.hamiltonian(params)
         if onsite_extra is not None:
-            h = h + sp.diags(onsite_extra)
+            h = h + sp.diags(np.repeat(onsite_extra, self.norbs))
         n = h.shape[0]
         s_l, s_r = self.selfenergies(energy, params)
         il, ir = self._iface
-        lu = spla.splu(self.open_matrix(energy, h, s_l, s_r).tocsc(), permc_spec="COLAMD")
-        rhs = np.zeros((n, len(il)), complex)
-        rhs[il, np.arange(len(il))] = 1
-        g_rl = lu.solve(rhs)[ir]
+        a = self.open_matrix(energy, h, s_l, s_r)
+        if self.norbs == 1:
+            lu = spla.splu(a.tocsc(), permc_spec="COLAMD")
+            rhs = np.zeros((n, len(il)), complex)
+            rhs[il, np.arange(len(il))] = 1
+            g_rl = lu.solve(rhs)[ir]
+        else:  # nested dissection (MUMPS) scales far better than COLAMD on 2D spinful films
+            terminals = np.concatenate([il, ir])
+            order = np.argsort(terminals)
+            g_s, _ = _terminal_green(a, terminals[order])
+            pos = np.empty(len(terminals), int)
+            pos[order] = np.arange(len(terminals))
+            g_rl = g_s[np.ix_(pos[len(il) :], pos[: len(il)])]
         gam_l = 1j * (s_l - s_l.conj().T)
         gam_r = 1j * (s_r - s_r.conj().T)
         return _trace_product(gam_r, g_rl, gam_l)
@@ -242,7 +259,7 @@ class Solver:
         dev = self.device
         eta = params["probe_eta"]
         h = dev.hamiltonian(params)
-        n = h.shape[0]
+        n = len(dev.tags)
         if probes is None:
             probes = dev.probe_sites(params)
         else:
@@ -264,18 +281,21 @@ class Solver:
         if self.method == "rgf":  # Sigma_R is stored in the left lead's interface order
             s_r = self._reorder_right(s_r)
         il, ir = self._iface
-        a = self.open_matrix(energy, h, s_l, s_r, probes, eta)
-        terminals = np.unique(np.concatenate([il, ir, probes]))  # a probe may sit on an interface
-        pos = np.full(n, -1)
+        probe_orbs = _orbitals(probes, self.norbs)
+        a = self.open_matrix(energy, h, s_l, s_r, probe_orbs, eta)
+        # a probe may sit on an interface
+        terminals = np.unique(np.concatenate([il, ir, probe_orbs]))
+        pos = np.full(h.shape[0], -1)
         pos[terminals] = np.arange(len(terminals))
         g_s, solve = _terminal_green(a, terminals)
 
         def block(r, c):  # G[r, c] for system site indices r, c among the terminals
             return g_s[np.ix_(pos[r], pos[c])]
 
+        po = probe_orbs
         out = probe_conductance(
-            block(ir, il), block(probes, il), block(ir, probes), block(il, probes),
-            block(probes, probes), s_l, s_r, eta,
+            block(ir, il), block(po, il), block(ir, po), block(il, po), block(po, po),
+            s_l, s_r, eta, norbs=self.norbs,
         )  # fmt: skip
         if not details:
             return out["conductance"]
@@ -315,14 +335,18 @@ class Solver:
         return np.array([self._sparse(energy, p, onsite_extra) for p in params_list])
 
 
-def probe_conductance(g_rl, g_pl, g_rp, g_lp, g_pp, s_l, s_r, eta) -> dict:
+def probe_conductance(g_rl, g_pl, g_rp, g_lp, g_pp, s_l, s_r, eta, norbs: int = 1) -> dict:
     """Conductance [e^2/h] with zero-current probes from the terminal Green's function blocks.
 
-    ``g_xy`` = G[x sites, y sites] for x, y in {L, R, p} (lead interfaces and
-    probe sites), ``s_l``, ``s_r`` the lead self-energies, ``eta`` the probe
-    coupling [t] (Gamma_p = 2 eta). Returns the transmissions T_ij, the probe
-    voltages (V_L = 1, V_R = 0), the outflow of each probe and
+    ``g_xy`` = G[x orbitals, y orbitals] for x, y in {L, R, p} (lead
+    interfaces and probe sites, ``norbs`` orbitals per probe site, adjacent),
+    ``s_l``, ``s_r`` the lead self-energies, ``eta`` the probe coupling [t]
+    (Gamma_p = 2 eta on each orbital). Returns the transmissions T_ij, the
+    probe voltages (V_L = 1, V_R = 0), the outflow of each probe and
     ``conductance`` = T_RL + sum_p T_Rp V_p (see :meth:`Solver.buttiker`).
+    A spinful probe (``norbs`` = 2) is one terminal with one channel per
+    spin and one voltage: it absorbs and re-emits both spins alike, so it
+    relaxes spin as well as phase.
     """
     gam_l = 1j * (s_l - s_l.conj().T)
     gam_r = 1j * (s_r - s_r.conj().T)
@@ -332,6 +356,12 @@ def probe_conductance(g_rl, g_pl, g_rp, g_lp, g_pp, s_l, s_r, eta) -> dict:
     t_rp = gam_p * np.sum(g_rp.conj() * (gam_r @ g_rp), axis=0).real
     t_lp = gam_p * np.sum(g_lp.conj() * (gam_l @ g_lp), axis=0).real
     t_pp = gam_p**2 * np.abs(g_pp) ** 2
+    if norbs > 1:  # sum the orbitals of each probe site: one terminal per site
+        k = len(t_pl) // norbs
+        t_pl = t_pl.reshape(k, norbs).sum(1)
+        t_rp = t_rp.reshape(k, norbs).sum(1)
+        t_lp = t_lp.reshape(k, norbs).sum(1)
+        t_pp = t_pp.reshape(k, norbs, k, norbs).sum(axis=(1, 3))
     np.fill_diagonal(t_pp, 0.0)
     out = network_conductance(t_rl, t_pl, t_rp, t_lp, t_pp)
     return dict(out, t_rl=t_rl, t_pl=t_pl, t_rp=t_rp, t_lp=t_lp, t_pp=t_pp,
@@ -376,6 +406,14 @@ def network_pair_fluctuations(mean, var, rcov) -> float:
     a = u[None, :] - u[:, None]  # [q, p]: u_p - u_q
     b = np.diag(kinv)[None, :] - kinv.T  # [q, p]: K^-1_pp - K^-1_pq
     return float(np.sum(a * b * (var * v[None, :] - rcov * v[:, None])))
+
+
+def _orbitals(sites, norbs: int) -> np.ndarray:
+    """Orbital indices of ``sites`` (site i holds orbitals norbs i .. norbs i + norbs - 1)."""
+    sites = np.asarray(sites, dtype=np.int64)
+    if norbs == 1:
+        return sites
+    return (norbs * sites[:, None] + np.arange(norbs)).ravel()
 
 
 def _trace_product(gam_a, g, gam_b) -> float:

@@ -306,7 +306,9 @@ def _selfenergy_job(exp_json, jobs):
 
 
 def compute_task(exp_json: str, i_seed: int, i_energy: int, solver=None) -> np.ndarray:
-    """Conductances [e^2/h per spin] of one realization at one energy, shape (n_par, n_perp).
+    """Conductances [e^2/h] of one realization at one energy, shape (n_par, n_perp).
+
+    Per spin for a spinless device, both spins for a spinful one.
 
     ``i_seed`` and ``i_energy`` index the experiment's ``seeds`` and
     ``energy_meV``. Runs with one BLAS thread: the numbers are then the same
@@ -498,11 +500,19 @@ def _task_entry(args):
     return k, compute_task(exp_json, i, j)
 
 
+def _available_cores():
+    """Cores this process may run on (respects taskset and CPU affinity), at least 1."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
 def _local_pool(workers):
     """A pool of forked worker processes (spawned where fork is missing)."""
     import multiprocessing as mp
 
-    n = workers or os.cpu_count() or 1
+    n = workers or _available_cores()
     # fork: works from scripts without a __main__ guard and from notebooks, and the
     # children start with Kwant imported and the solver (with its lead self-energies)
     # already built. Each task pins BLAS to one thread.
@@ -860,6 +870,10 @@ def _versions():
     return out
 
 
+#: What a conductance in e^2/h counts, by orbitals per site.
+_SPIN_LABEL = {1: "per spin (spinless model)", 2: "both spins (spinful model)"}
+
+
 def _nearest_zero(values):
     return int(np.argmin(np.abs(np.asarray(values))))
 
@@ -885,7 +899,7 @@ def _dataset(device, exp, g, elapsed, kind, n_workers, resumed):
         it = _nearest_zero(tube)
         dg = g - g[:, :, iq : iq + 1, ip : ip + 1, it : it + 1]
     ddof = 1 if n > 1 else 0
-    unit = {"units": "e^2/h", "spin": "per spin (spinless model)"}
+    unit = {"units": "e^2/h", "spin": _SPIN_LABEL[device.norbs]}
 
     def sem(x):
         return x.std(0, ddof=ddof) / math.sqrt(n) if n > 1 else np.full(x.shape[1:], np.nan)
@@ -915,7 +929,7 @@ def _dataset(device, exp, g, elapsed, kind, n_workers, resumed):
         "disorder_meV": exp["disorder_meV"],
         "dG_reference_b_perp_T": exp["b_perp_T"][ip],
         "dG_reference_b_par_T": exp["b_par_T"][iq],
-        "spin_degeneracy": 1,
+        "spin_degeneracy": device.norbs,  # g_s of the formulas: 2 when G counts both spins
         "versions": json.dumps(_versions()),
         "executor": kind,
         "workers": n_workers,

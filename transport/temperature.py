@@ -89,6 +89,12 @@ def temperature_sweep(
     """
     if dephasing not in ("probes", "absorbing"):
         raise ValueError(f"dephasing is 'probes' or 'absorbing', got {dephasing!r}")
+    if device.norbs != 1:
+        raise ValueError(
+            "temperature sweeps take a spinless device (their R(T) and the series fit count "
+            "G per spin); build the device without spin, or sweep the field of the spinful "
+            "device with transport.sweep at each tau_phi"
+        )
     temps = np.asarray(temperatures, float)
     if temps.ndim != 1 or temps.size < 1 or np.any(~np.isfinite(temps)) or np.any(temps <= 0):
         raise ValueError(f"temperatures are positive numbers of kelvin, got {temps.tolist()}")

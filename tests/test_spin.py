@@ -1,0 +1,218 @@
+"""Spinful devices: Zeeman, Rashba and Dresselhaus couplings.
+
+Exact identities of one scattering problem, tested to 1e-10 (round-off):
+the vectorized Hamiltonian equals Kwant's, the lattice Bloch Hamiltonian
+equals its closed form (which pins the signs and lambda = alpha / 2a),
+a spinful device without couplings conducts exactly twice the spinless one
+(with and without Buttiker probes), Zeeman splitting alone gives the sum of
+two shifted spinless conductances, and with spin-orbit coupling time
+reversal gives Kramers-degenerate transmission eigenvalues at zero field and
+G(B) = G(-B).
+"""
+
+import math
+import warnings
+
+import kwant
+import numpy as np
+import pytest
+from scipy import constants as sc
+
+import devices
+import transport
+from devices import Spin, Units
+from devices.spin import MU_B_MEV_PER_T, SIGMA, dyakonov_perel_b_so
+from transport.solver import Solver
+
+E = 1.03  # [t]
+SO = Spin(g_factor=2.0, rashba=0.3, dresselhaus=0.1)  # lattice units: meV nm = t a
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: devices.film(6, 5, spin=SO),
+        lambda: devices.film(4, 5, thickness=2, spin=Spin(g_factor=-0.4, rashba=0.2)),
+        lambda: devices.ring(3, 6, spin=SO),
+    ],
+    ids=["film", "slab", "ring"],
+)
+def test_spin_hamiltonian_equals_kwant(make):
+    dev = make()
+    kw = dict(b_perp=300.0, disorder=1.0, seed=3)
+    if dev.kind == "ring":
+        kw["flux_tube"] = 0.3
+    else:
+        kw.update(b_par=200.0, tau_phi=5.0)
+    p = dev.params(**kw)
+    ref = dev.system.hamiltonian_submatrix(params=p, sparse=True).toarray()
+    h = dev.hamiltonian(p).toarray()
+    assert h.shape == (2 * len(dev.tags),) * 2
+    np.testing.assert_allclose(h, ref, rtol=0, atol=1e-13)
+
+
+def test_bloch_hamiltonian_is_the_closed_form():
+    """H(k) = sum_d H[r + d, r] e^{-i k.d} at an interior site equals
+    2t(2 - cos kx - cos ky) + 2 lam_R (sx sin ky - sy sin kx) + 2 lam_D (sx sin kx - sy sin ky),
+    with lam = alpha / (2 a t): its small-k limit is alpha_R (sx ky - sy kx) + beta (sx kx - sy ky).
+    """
+    spin = Spin(rashba=0.24, dresselhaus=0.1)
+    dev = devices.film(5, 5, spin=spin)
+    h = dev.hamiltonian(dev.params()).toarray()
+    tags = dev.tags
+    idx = {tuple(t): i for i, t in enumerate(tags)}
+    r = idx[(2, 2)]
+    lam_r, lam_d = 0.12, 0.05
+    s0, sx, sy, _ = SIGMA
+    for k in [(0.3, -0.7), (1.1, 0.4), (-2.0, 2.5)]:
+        hk = np.zeros((2, 2), complex)
+        for d in [(0, 0), (1, 0), (-1, 0), (0, 1), (0, -1)]:
+            j = idx[(2 + d[0], 2 + d[1])]
+            hk += h[2 * j : 2 * j + 2, 2 * r : 2 * r + 2] * np.exp(-1j * np.dot(k, d))
+        kx, ky = k
+        want = (2 * (2 - math.cos(kx) - math.cos(ky)) * s0
+                + 2 * lam_r * (sx * math.sin(ky) - sy * math.sin(kx))
+                + 2 * lam_d * (sx * math.sin(kx) - sy * math.sin(ky)))  # fmt: skip
+        np.testing.assert_allclose(hk, want, atol=1e-13)
+
+
+def _g(dev, energy, **kw):
+    return Solver(dev).transmission(energy, [dev.params(**kw)])[0]
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {},
+        {"b_perp": 2e-3, "disorder": 2.0, "seed": 4},
+        {
+            "b_perp": 1e-3,
+            "disorder": 2.0,
+            "seed": 4,
+            "tau_phi": 30.0,
+            "dephasing": "probes",
+            "probe_density": 0.1,
+        },
+        {"b_perp": 1e-3, "disorder": 2.0, "seed": 5, "tau_phi": 30.0},
+    ],
+    ids=["clean", "disordered_field", "probes", "absorbing"],
+)
+def test_spin_degenerate_device_conducts_twice_the_spinless_one(kw):
+    g0 = _g(devices.film(16, 18), E, **kw)
+    g2 = _g(devices.film(16, 18, spin=True), E, **kw)
+    assert g2 == pytest.approx(2 * g0, rel=1e-11)
+
+
+def test_spin_degenerate_ring_conducts_twice_the_spinless_one():
+    kw = dict(b_perp=1e-3, flux_tube=0.2, disorder=1.0, seed=2)
+    g0 = _g(devices.ring(4, 9), E, **kw)
+    assert _g(devices.ring(4, 9, spin=True), E, **kw) == pytest.approx(2 * g0, rel=1e-11)
+
+
+def test_zeeman_alone_shifts_the_two_spins():
+    """Field everywhere, no spin-orbit: G = G_0(E - E_Z/2) + G_0(E + E_Z/2), E_Z = g mu_B B."""
+    u = Units(5.0, 10.0)
+    g_factor, b = 50.0, 0.3  # a large g makes the split visible at a field this small
+    spin = devices.film(80, 90, units=u, field_in_leads=True, spin=Spin(g_factor=g_factor))
+    plain = devices.film(80, 90, units=u, field_in_leads=True)
+    half = g_factor * MU_B_MEV_PER_T * b / 2  # [meV]
+    assert half / u.t_meV > 0.02
+    e = u.to_meV(E)
+    kw = dict(b_perp=b, disorder=20.0, seed=1)
+    g_up = _g(plain, plain.energy(e - half), **kw)
+    g_down = _g(plain, plain.energy(e + half), **kw)
+    assert _g(spin, spin.energy(e), **kw) == pytest.approx(g_up + g_down, rel=1e-10)
+    # and the Zeeman factor: at half the field the split halves
+    half2 = half / 2
+    ref = _g(plain, plain.energy(e - half2), b_perp=b / 2, disorder=20.0, seed=1) + _g(
+        plain, plain.energy(e + half2), b_perp=b / 2, disorder=20.0, seed=1
+    )
+    assert _g(spin, spin.energy(e), b_perp=b / 2, disorder=20.0, seed=1) == pytest.approx(
+        ref, rel=1e-10
+    )
+
+
+def test_spin_orbit_conductance_equals_kwant_smatrix():
+    dev = devices.film(12, 14, spin=SO)
+    p = dev.params(b_perp=5e-3, disorder=2.0, seed=1)
+    ref = kwant.smatrix(dev.system, E, params=p).transmission(1, 0)
+    assert _g(dev, E, b_perp=5e-3, disorder=2.0, seed=1) == pytest.approx(ref, rel=1e-11)
+
+
+def test_time_reversal_with_spin_orbit():
+    """Kramers pairs of transmission eigenvalues at B = 0; Onsager G(B) = G(-B)."""
+    dev = devices.film(12, 14, spin=Spin(rashba=0.3, dresselhaus=0.1))
+    p = dev.params(disorder=2.0, seed=1)
+    t = kwant.smatrix(dev.system, E, params=p).submatrix(1, 0)
+    tau = np.sort(np.linalg.eigvalsh(t.conj().T @ t))
+    assert len(tau) % 2 == 0 and np.max(tau) > 0.1
+    np.testing.assert_allclose(tau[::2], tau[1::2], atol=1e-10)
+    # a Zeeman term breaks time reversal in spin space: the pairs split
+    dev_z = devices.film(12, 14, field_in_leads=True, spin=Spin(g_factor=2.0, rashba=0.3))
+    pz = dev_z.params(b_perp=4.0, disorder=2.0, seed=1)  # phi = 1e-3, E_Z / 2 = 0.24 t
+    tz = kwant.smatrix(dev_z.system, E, params=pz).submatrix(1, 0)
+    tau_z = np.sort(np.linalg.eigvalsh(tz.conj().T @ tz))
+    assert np.max(np.abs(tau_z[::2] - tau_z[1::2])) > 1e-4
+    g_plus = _g(dev, E, b_perp=5e-3, disorder=2.0, seed=1)
+    assert _g(dev, E, b_perp=-5e-3, disorder=2.0, seed=1) == pytest.approx(g_plus, rel=1e-11)
+
+
+def test_in_plane_field_on_a_single_layer_needs_zeeman():
+    with pytest.raises(ValueError, match="give it a spin with a g factor"):
+        devices.film(10, 10).params(b_par=1.0)
+    with pytest.raises(ValueError, match="give it a spin with a g factor"):
+        devices.film(10, 10, spin=Spin(rashba=0.1)).params(b_par=1.0)
+    p = devices.film(10, 10, spin=Spin(g_factor=2.0)).params(b_par=1.0)
+    assert p["phi_par"] > 0
+
+
+def test_spin_options_on_a_spinless_device_are_refused():
+    with pytest.raises(ValueError, match="rashba_meV_nm need a spinful device.*spin = true"):
+        devices.build("film", width_nm=10, length_nm=10, rashba_meV_nm=5.0)
+    with pytest.raises(ValueError, match="g_factor, dresselhaus_meV_nm need a spinful"):
+        devices.build("film", width_nm=10, length_nm=10, g_factor=2, dresselhaus_meV_nm=1.0)
+    dev = devices.build("film", width_nm=10, length_nm=10, spin=True, rashba_meV_nm=0.2)
+    assert dev.spin == Spin(rashba=0.2) and dev.norbs == 2 and dev.g_s == 2
+    with pytest.raises(ValueError, match="finite"):
+        Spin(rashba=float("nan"))
+    with pytest.raises(TypeError, match="devices.Spin"):
+        devices.film(5, 5, spin="rashba")
+    with pytest.raises(ValueError, match="spinless film or wire.*method='sparse'"):
+        Solver(devices.film(5, 5, spin=True), method="rgf")
+    with pytest.raises(ValueError, match="temperature sweeps take a spinless device"):
+        transport.temperature_sweep(devices.film(5, 5, spin=True), temperatures=[1.0],
+                                    law=devices.DephasingLaw(tau_0_ps=1.0, p=1.0, t_ref_K=1.0),
+                                    energy=E, seeds=1, disorder=1.0, b_perp=[0.0])  # fmt: skip
+
+
+def test_spin_spec_round_trip():
+    dev = devices.film(40, 45, thickness=2, units=Units(5.0, 20.0), spin=SO)
+    again = devices.from_spec(dev.spec())
+    assert again.spin == SO and again.spec() == dev.spec()
+    assert "spin" not in devices.film(8, 9).spec()  # spinless specs are unchanged
+    assert "alpha_R = 0.3 meV nm" in dev.describe()
+
+
+def test_dyakonov_perel_b_so_is_hbar_over_4e_lso_squared():
+    """Diffusive DP with D = v_F^2 tau / 2: B_so = hbar / (4 e L_so^2), L_so = hbar^2 / (2 m alpha),
+    independent of tau and k_F (the closed form of the continuum 2DEG)."""
+    m = 0.05 * sc.m_e
+    alpha = 10.0  # meV nm
+    l_so = sc.hbar**2 / (2 * m * alpha * 1e-3 * sc.e * 1e-9)
+    want = sc.hbar / (4 * sc.e * l_so**2)
+    for kf, tau in [(0.1, 1.0), (0.3, 0.2)]:  # [1/nm], [ps]
+        v = sc.hbar * kf * 1e9 / m
+        d = v**2 * tau * 1e-12 / 2
+        assert dyakonov_perel_b_so(alpha, kf, tau, d) == pytest.approx(want, rel=1e-12)
+
+
+def test_spinful_sweep_counts_both_spins():
+    dev = devices.film(10, 12, spin=Spin(rashba=0.2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", transport.RegimeWarning)
+        ds = transport.sweep(dev, b_perp=[0.0, 1e-3], energies=[E], seeds=2, disorder=2.0,
+                             executor="serial", progress=False)  # fmt: skip
+    assert ds.attrs["spin_degeneracy"] == 2
+    assert ds["G"].attrs["spin"] == "both spins (spinful model)"
+    g = _g(dev, E, b_perp=1e-3, disorder=2.0, seed=int(ds.realization[1]))
+    assert float(ds["G"][1, 0, 0, 1]) == pytest.approx(g, rel=1e-12)
