@@ -120,8 +120,10 @@ def test_add_realizations_reuses_the_finished_ones(tmp_path):
         assert np.array_equal(ds.G.values[:3], first)
 
 
+# enough tasks that the run cannot finish while the refused second run starts up (seconds)
+INTERRUPT_TASKS = 36
 INTERRUPT_SETS = [
-    "sweep.realizations=12", "sweep.b_perp_mT={start=-180.0, stop=180.0, num=13}",
+    f"sweep.realizations={INTERRUPT_TASKS}", "sweep.b_perp_mT={start=-180.0, stop=180.0, num=13}",
     "execution.workers=2",
 ]  # fmt: skip
 
@@ -143,10 +145,11 @@ def test_ctrl_c_on_a_run_keeps_finished_tasks_and_a_rerun_resumes(tmp_path):
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130
     saved = len(list(partial.glob("task_*.npy")))
-    assert f"interrupted: {saved} of 12 tasks saved; rerun the same command to resume" in err
+    n = INTERRUPT_TASKS
+    assert f"interrupted: {saved} of {n} tasks saved; rerun the same command to resume" in err
     run = subprocess.run(cmd, capture_output=True, text=True)
     assert run.returncode == 0, run.stdout + run.stderr
-    assert f"resuming: {saved} of 12 tasks done" in run.stdout
+    assert f"resuming: {saved} of {n} tasks done" in run.stdout
 
 
 def test_show_spec_prints_regime_report(tmp_path):
