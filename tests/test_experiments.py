@@ -120,8 +120,7 @@ def test_add_realizations_reuses_the_finished_ones(tmp_path):
         assert np.array_equal(ds.G.values[:3], first)
 
 
-# enough tasks that the run cannot finish while the refused second run starts up (seconds)
-INTERRUPT_TASKS = 36
+INTERRUPT_TASKS = 12
 INTERRUPT_SETS = [
     f"sweep.realizations={INTERRUPT_TASKS}", "sweep.b_perp_mT={start=-180.0, stop=180.0, num=13}",
     "execution.workers=2",
@@ -133,7 +132,10 @@ def test_ctrl_c_on_a_run_keeps_finished_tasks_and_a_rerun_resumes(tmp_path):
     out = tmp_path / "film"
     cmd = [sys.executable, "-m", "cooperon.cli", "run", str(film), "--out", str(out),
            "--no-progress", *sets(INTERRUPT_SETS)]  # fmt: skip
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Ctrl-C as from a terminal: a test suite started in the background (`cmd &` in a script)
+    # inherits SIGINT ignored, and Python then keeps ignoring it in the child
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # fmt: skip
     partial = out / "sweep.nc.partial"
     deadline = time.time() + 120
     while time.time() < deadline and len(list(partial.glob("task_*.npy"))) < 2:
