@@ -130,7 +130,7 @@ def dyakonov_perel_b_so(rashba_meV_nm: float, fermi_wavevector_per_nm: float,
     """B_so [T] of D'yakonov-Perel spin relaxation by Rashba coupling, diffusive limit.
 
     With H_R = (hbar/2) Omega(k) . sigma, Omega = (2 alpha_R / hbar)(k_y, -k_x, 0),
-    the diffusive limit (|Omega| tau << 1, isotropic scattering) relaxes the
+    the diffusive limit (Omega tau << 1, isotropic scattering) relaxes the
     spin components at 1/tau_ii = tau (<Omega^2> - <Omega_i^2>): 1/tau_zz =
     4 (alpha_R k_F / hbar)^2 tau and 1/tau_xx = 1/tau_yy = half that. The
     triplet Cooperons of HLN relax on average at (1/tau_xx + 1/tau_yy +

@@ -39,6 +39,13 @@ def main():
     ap.add_argument("--seeds", type=int, default=16)
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--coherent", action="store_true")
+    ap.add_argument(
+        "--spacing",
+        type=int,
+        default=None,
+        help="probe grid spacing [a] (default: automatic, l_phi / 4)",
+    )
+    ap.add_argument("--fields", type=int, default=13, help="keep the first N fields (with B = 0)")
     a = ap.parse_args()
     if a.coherent:
         return coherent(a.side if a.side != 100 else 30, a.seeds if a.seeds != 16 else 200, a.lam)
@@ -53,12 +60,16 @@ def main():
         b_tr = fits.lineshapes.HBAR_OVER_E / (2 * ell**2)
         b_phi = float(fits.lineshapes.b_from_length(a.lphi * u.a_m))
         kf = rep.k_f / u.a_nm  # [1/nm]
-        fields = [0.0, *np.geomspace(b_phi / 4, b_tr / 2, 12)]
+        fields = [0.0, *np.geomspace(b_phi / 4, b_tr / 2, 12)][: a.fields]
+        probes = {} if a.spacing is None else {"probe_density": a.spacing**-2.0,
+                                                "probe_layout": "grid"}  # fmt: skip
+        tag = "" if a.spacing is None else f"_s{a.spacing}"
+        tag += "" if a.fields == 13 else f"_f{a.fields}"
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", transport.RegimeWarning)
             ds = transport.sweep(dev, b_perp=fields, energies=[E], seeds=a.seeds, disorder=W,
-                                 tau_phi=tau, dephasing="probes", workers=a.workers,
-                                 path=out / f"side{a.side}_lphi{a.lphi:g}_lam{lam:g}_n{a.seeds}.nc",
+                                 tau_phi=tau, dephasing="probes", workers=a.workers, **probes,
+                                 path=out / f"side{a.side}_lphi{a.lphi:g}_lam{lam:g}_n{a.seeds}{tag}.nc",
                                  progress=False)  # fmt: skip
         data = fits.from_dataset(ds, quantity="sheet")
         hln = fits.HLN(g_s=2, b_tr=b_tr).fit(data, diffusion=d_si, errors="fast")
