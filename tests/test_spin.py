@@ -10,6 +10,7 @@ reversal gives Kramers-degenerate transmission eigenvalues at zero field and
 G(B) = G(-B).
 """
 
+import json
 import math
 import warnings
 
@@ -216,3 +217,33 @@ def test_spinful_sweep_counts_both_spins():
     assert ds["G"].attrs["spin"] == "both spins (spinful model)"
     g = _g(dev, E, b_perp=1e-3, disorder=2.0, seed=int(ds.realization[1]))
     assert float(ds["G"][1, 0, 0, 1]) == pytest.approx(g, rel=1e-12)
+
+
+def test_sweep_takes_a_probe_layout():
+    dev = devices.film(16, 16)
+    kw = dict(b_perp=[0.0], energies=[E], seeds=1, disorder=2.0, tau_phi=30.0,
+              dephasing="probes", executor="serial", progress=False)  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", transport.RegimeWarning)
+        ds = transport.sweep(dev, probe_density=0.25, probe_layout="grid", **kw)
+    exp = json.loads(ds.attrs["experiment"])
+    assert exp["dephasing"]["probe_layout"] == "grid"
+    p = dev.params(disorder=2.0, seed=int(ds.realization[0]), tau_phi=30.0, dephasing="probes",
+                   probe_density=0.25, probe_layout="grid")  # fmt: skip
+    assert float(ds.G[0, 0, 0, 0]) == pytest.approx(Solver(dev).transmission(E, [p])[0], rel=1e-12)
+    with pytest.raises(TypeError, match="probe_layout applies to dephasing='probes'"):
+        transport.sweep(dev, b_perp=[0.0], energies=[E], seeds=1, disorder=2.0,
+                        probe_layout="grid", executor="serial")  # fmt: skip
+
+
+def test_spin_conserving_probes_conserve_current_and_keep_onsager():
+    """With spin-orbit coupling, the current out of L equals the current into R, and G(B) = G(-B)."""
+    dev = devices.film(16, 18, spin=Spin(rashba=0.2, dresselhaus=0.05))
+    kw = dict(disorder=2.0, seed=4, tau_phi=30.0, dephasing="probes", probe_density=0.1)
+    s = Solver(dev)
+    out = s.buttiker(E, dev.params(b_perp=1e-3, **kw), details=True)
+    assert out["mu"].shape == (len(out["probes"]), 4)
+    assert out["conductance_left"] == pytest.approx(out["conductance"], rel=1e-11)
+    assert np.abs(out["mu"][:, 1:]).max() > 1e-6  # the probes do hold a spin accumulation
+    back = s.buttiker(E, dev.params(b_perp=-1e-3, **kw))
+    assert back == pytest.approx(out["conductance"], rel=1e-11)

@@ -293,10 +293,9 @@ class Solver:
             return g_s[np.ix_(pos[r], pos[c])]
 
         po = probe_orbs
-        out = probe_conductance(
-            block(ir, il), block(po, il), block(ir, po), block(il, po), block(po, po),
-            s_l, s_r, eta, norbs=self.norbs,
-        )  # fmt: skip
+        blocks = (block(ir, il), block(po, il), block(ir, po), block(il, po), block(po, po))
+        conductance = probe_conductance if self.norbs == 1 else spin_probe_conductance
+        out = conductance(*blocks, s_l, s_r, eta)
         if not details:
             return out["conductance"]
         return dict(out, probes=probes, eta=eta, solve=solve)
@@ -335,18 +334,15 @@ class Solver:
         return np.array([self._sparse(energy, p, onsite_extra) for p in params_list])
 
 
-def probe_conductance(g_rl, g_pl, g_rp, g_lp, g_pp, s_l, s_r, eta, norbs: int = 1) -> dict:
+def probe_conductance(g_rl, g_pl, g_rp, g_lp, g_pp, s_l, s_r, eta) -> dict:
     """Conductance [e^2/h] with zero-current probes from the terminal Green's function blocks.
 
-    ``g_xy`` = G[x orbitals, y orbitals] for x, y in {L, R, p} (lead
-    interfaces and probe sites, ``norbs`` orbitals per probe site, adjacent),
-    ``s_l``, ``s_r`` the lead self-energies, ``eta`` the probe coupling [t]
-    (Gamma_p = 2 eta on each orbital). Returns the transmissions T_ij, the
-    probe voltages (V_L = 1, V_R = 0), the outflow of each probe and
+    ``g_xy`` = G[x sites, y sites] for x, y in {L, R, p} (lead interfaces and
+    probe sites), ``s_l``, ``s_r`` the lead self-energies, ``eta`` the probe
+    coupling [t] (Gamma_p = 2 eta). Returns the transmissions T_ij, the probe
+    voltages (V_L = 1, V_R = 0), the outflow of each probe and
     ``conductance`` = T_RL + sum_p T_Rp V_p (see :meth:`Solver.buttiker`).
-    A spinful probe (``norbs`` = 2) is one terminal with one channel per
-    spin and one voltage: it absorbs and re-emits both spins alike, so it
-    relaxes spin as well as phase.
+    Spinless probes; spinful ones: :func:`spin_probe_conductance`.
     """
     gam_l = 1j * (s_l - s_l.conj().T)
     gam_r = 1j * (s_r - s_r.conj().T)
@@ -356,16 +352,68 @@ def probe_conductance(g_rl, g_pl, g_rp, g_lp, g_pp, s_l, s_r, eta, norbs: int = 
     t_rp = gam_p * np.sum(g_rp.conj() * (gam_r @ g_rp), axis=0).real
     t_lp = gam_p * np.sum(g_lp.conj() * (gam_l @ g_lp), axis=0).real
     t_pp = gam_p**2 * np.abs(g_pp) ** 2
-    if norbs > 1:  # sum the orbitals of each probe site: one terminal per site
-        k = len(t_pl) // norbs
-        t_pl = t_pl.reshape(k, norbs).sum(1)
-        t_rp = t_rp.reshape(k, norbs).sum(1)
-        t_lp = t_lp.reshape(k, norbs).sum(1)
-        t_pp = t_pp.reshape(k, norbs, k, norbs).sum(axis=(1, 3))
     np.fill_diagonal(t_pp, 0.0)
     out = network_conductance(t_rl, t_pl, t_rp, t_lp, t_pp)
     return dict(out, t_rl=t_rl, t_pl=t_pl, t_rp=t_rp, t_lp=t_lp, t_pp=t_pp,
                 g_pp_diag=np.diag(g_pp).copy())  # fmt: skip
+
+
+#: Unit matrix and Pauli matrices, the basis of a probe's 2 x 2 spin distribution.
+_PAULI = np.array([[[1, 0], [0, 1]], [[0, 1], [1, 0]], [[0, -1j], [1j, 0]], [[1, 0], [0, -1]]],
+                  dtype=complex)  # fmt: skip
+
+
+def spin_probe_conductance(g_rl, g_pl, g_rp, g_lp, g_pp, s_l, s_r, eta) -> dict:
+    """Conductance [e^2/h, both spins] with spin-conserving Buttiker probes on spinful sites.
+
+    Blocks as in :func:`probe_conductance`, in orbitals (site i, spin s) with
+    the two spins of a probe site adjacent. A probe is a reservoir whose
+    distribution is a 2 x 2 spin matrix M_p = sum_b mu_p^b sigma_b, set so
+    that the net current into it vanishes as a matrix: no charge current and
+    no spin current,
+
+        sum_j s_pj M_j s_pj^dagger - M_p = 0,   M_L = 1, M_R = 0,
+
+    with s_pq = 2 i eta G_pq (p != q), s_pp = -1 + 2 i eta G_pp and the leads
+    unpolarized. Such a probe breaks phase and keeps spin, as dephasing by
+    electron-electron scattering does. A probe with one voltage for both spins
+    (spin-unpolarized re-emission) would be a spin sink: it relaxes the singlet
+    Cooperon as well, and antilocalization all but disappears (measured:
+    studies/antilocalization). Without spin-orbit coupling it equals two
+    copies of the spinless network (tested); the 4 P unknowns mu_p^b come from
+    one real linear system. Returns ``conductance`` = the current into R, and
+    ``conductance_left`` = the current out of L (equal: a test of current
+    conservation), and the distributions ``mu`` (P, 4).
+    """
+    gam_l = 1j * (s_l - s_l.conj().T)
+    gam_r = 1j * (s_r - s_r.conj().T)
+    p = g_pp.shape[0] // 2
+    pauli = _PAULI
+    x = g_pp.reshape(p, 2, p, 2).transpose(0, 2, 1, 3)  # x[p, q] = G_pq, 2 x 2
+    # k[p, a, q, b] = Tr[sigma_a s_pq sigma_b s_pq^dagger] / 2: component a in p from b in q
+    k = 0.5 * (2 * eta) ** 2 * np.einsum("aij,pqjk,bkl,pqil->paqb", pauli, x, pauli, x.conj(),
+                                         optimize=True).real  # fmt: skip
+    diag = np.arange(p)
+    s_pp = -np.eye(2) + 2j * eta * x[diag, diag]
+    k[diag, :, diag, :] = 0.5 * np.einsum("aij,pjk,bkl,pil->pab", pauli, s_pp, pauli,
+                                          s_pp.conj(), optimize=True).real - np.eye(4)  # fmt: skip
+    g_pl3 = g_pl.reshape(p, 2, -1)
+    inflow = 2 * eta * np.einsum("pjm,mn,pkn->pjk", g_pl3, gam_l, g_pl3.conj(), optimize=True)
+    src = 0.5 * np.einsum("aij,pji->pa", pauli, inflow).real
+    mu = (np.linalg.solve(k.reshape(4 * p, 4 * p), -src.reshape(-1)).reshape(p, 4) if p
+          else np.zeros((0, 4)))  # fmt: skip
+
+    def from_probes(gam, g_xp):  # current into lead x from each probe component: (P, 4)
+        y = g_xp.reshape(g_xp.shape[0], p, 2).transpose(1, 0, 2)
+        return 2 * eta * np.einsum("mn,qnj,bjk,qmk->qb", gam, y, pauli, y.conj(),
+                                   optimize=True).real  # fmt: skip
+
+    t_rl = _trace_product(gam_r, g_rl, gam_l)
+    into_r = t_rl + float(np.sum(from_probes(gam_r, g_rp) * mu))
+    # out of L: N_L - R_LL (= T_RL + sum_p T_pL by unitarity) minus what the probes send back
+    from_l = t_rl + 2 * float(np.sum(src[:, 0]))  # Tr of each probe's inflow = 2 src[p, 0]
+    into_l = float(np.sum(from_probes(gam_l, g_lp) * mu))
+    return dict(conductance=into_r, conductance_left=from_l - into_l, mu=mu)
 
 
 def network_conductance(t_rl, t_pl, t_rp, t_lp, t_pp) -> dict:

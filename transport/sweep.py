@@ -170,6 +170,7 @@ def experiment(
     tau_phi=None,
     dephasing=None,
     probe_density=None,
+    probe_layout=None,
     flux_tube=None,
 ) -> dict:
     """The JSON-ready description of a sweep that identifies its results."""
@@ -181,7 +182,12 @@ def experiment(
     deph = _dephasing_kwargs(tau_phi, dephasing, probe_density)
     if deph.get("dephasing") == "probes" and "probe_density" not in deph:
         deph["probe_density"] = auto_probe_density(device, energies[0], disorder, deph["tau_phi"])
-        deph["probe_layout"] = "grid"
+        deph["probe_layout"] = probe_layout or "grid"
+    elif probe_layout is not None:
+        if deph.get("dephasing") != "probes":
+            raise TypeError("probe_layout applies to dephasing='probes'")
+        if probe_layout != "random":  # random: the default of an explicit density, not recorded
+            deph["probe_layout"] = probe_layout
     device.params(disorder=disorder, **deph)  # validates
     tube = None
     if flux_tube is not None:
@@ -645,6 +651,7 @@ def sweep(
     tau_phi: float | None = None,
     dephasing: str | None = None,
     probe_density: float | None = None,
+    probe_layout: str | None = None,
     flux_tube=None,
     log=None,
 ):
@@ -689,6 +696,9 @@ def sweep(
         (:func:`auto_probe_density`; the grid avoids the extra variance of
         sparse random placement); the density chosen is recorded in the
         dataset's experiment.
+    probe_layout : {"random", "grid"}, optional
+        Placement of the probes of an explicit ``probe_density`` (default
+        random; see :meth:`devices.Device.params`); "auto" always uses a grid.
     flux_tube : array_like, optional
         Rings only: fluxes through the hole [h/e], sorted increasing; adds the
         last dimension ``flux_tube`` to the dataset.
@@ -721,6 +731,7 @@ def sweep(
         tau_phi=tau_phi,
         dephasing=dephasing,
         probe_density=probe_density,
+        probe_layout=probe_layout,
         flux_tube=flux_tube,
     )
     _regime_warnings(device, exp)

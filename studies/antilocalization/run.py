@@ -12,8 +12,8 @@ D'yakonov-Perel value from the model's parameters
     python studies/antilocalization/run.py --coherent [--side 30] [--seeds 200]
 
 Prints one line per lambda_R; results go to out/studies/antilocalization.
-``--coherent``: the same film without probes (its size is the coherence length),
-<dG> at B = 0.2 .. 2 T (nominal units) and its ratio to lambda_R = 0.
+``--coherent``: a 30 x 30 film, coherent (its size is the coherence length) and with
+grid probes at l_phi = 15 a, <dG> at B_phi/2 .. 16 B_phi and its ratio to lambda_R = 0.
 """
 
 import argparse
@@ -88,21 +88,25 @@ def main():
 def coherent(side, seeds, lams):
     from transport.solver import Solver
 
-    fields = [0.0, 0.2, 0.5, 1.0, 2.0]
-    ref = None
-    for lam in sorted(set([0.0, *lams])):
-        dev = devices.film(side, side, spin=devices.Spin(rashba=2 * lam))
-        s = Solver(dev)
-        g = np.array([s.transmission(E, [dev.params(b_perp=b, disorder=W, seed=k) for b in fields])
-                      for k in range(seeds)])  # fmt: skip
-        dg = (g - g[:, :1])[:, 1:]
-        m, e = dg.mean(0), dg.std(0, ddof=1) / math.sqrt(seeds)
-        ref = m if lam == 0 else ref
-        print(
-            f"lam {lam:g}: <dG> {np.round(m, 5)} +- {np.round(e, 5)}  ratio to lam 0 "
-            f"{np.round(m / ref, 3)}",
-            flush=True,
-        )
+    l_phi = 15.0
+    for model in ("coherent", "probes"):
+        ref = None
+        for lam in sorted({0.0, *lams}):
+            dev = devices.film(side, side, spin=devices.Spin(rashba=2 * lam))
+            s, rep = Solver(dev), dev.regime(E, W)
+            b_phi = float(fits.lineshapes.b_from_length(l_phi * dev.units.a_m))
+            fields = [0.0, *(b_phi * np.array([0.5, 1, 2, 4, 8, 16]))]
+            kw = {}
+            if model == "probes":
+                kw = dict(tau_phi=l_phi**2 / rep.diffusion * dev.units.time_ps,
+                          dephasing="probes", probe_density=1 / 16, probe_layout="grid")  # fmt: skip
+            g = np.array([s.transmission(E, [dev.params(b_perp=b, disorder=W, seed=k, **kw)
+                                             for b in fields]) for k in range(seeds)])  # fmt: skip
+            dg = (g - g[:, :1])[:, 1:]
+            m, e = dg.mean(0), dg.std(0, ddof=1) / math.sqrt(seeds)
+            ref = m if lam == 0 else ref
+            print(f"{model} lam {lam:g}: <dG> {np.round(m, 4)} +- {np.round(e, 4)}  ratio to "
+                  f"lam 0 {np.round(m / ref, 3)}", flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":
