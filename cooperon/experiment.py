@@ -190,7 +190,7 @@ def _run(spec, out, progress, log):
         if summary.get("tau_phi_ps") is not None:
             lines.append(
                 f"  input tau_phi = {tau_in:.4g} ps; fitted {summary['tau_phi_ps']:.4g} "
-                f"+- {summary['tau_phi_ps_stderr']:.2g} ps "
+                f"+- {_err(summary.get('tau_phi_ps_stderr'))} ps "
                 f"(ratio {summary['tau_phi_ps'] / tau_in:.3g})"
             )
     checks = _checks(spec, dev, summary)
@@ -335,13 +335,19 @@ def _ab(dev, ds):
     return res
 
 
+def _err(value) -> str:
+    """A standard error for a report line; "undetermined" when the fit could not give one."""
+    return "undetermined" if value is None or not math.isfinite(value) else f"{value:.2g}"
+
+
 def _spin_orbit_summary(spec, dev, ds, rep, summary) -> list[str]:
     """Input spin-orbit couplings, the D'yakonov-Perel B_so and the low-field alpha (WAL).
 
     Adds to ``summary``: ``rashba_meV_nm``, ``dresselhaus_meV_nm``,
     ``b_so_T_dyakonov_perel`` (Rashba only, diffusive estimate) and, from an
     HLN fit with alpha free on the same data (g_s = 2: -1/2 is strong
-    spin-orbit coupling), ``alpha`` and ``alpha_stderr``.
+    spin-orbit coupling), ``alpha_free`` and ``alpha_free_stderr``, also as ``alpha`` and
+    ``alpha_stderr`` when the fit model has no alpha of its own.
     """
     from devices.spin import dyakonov_perel_b_so
 
@@ -356,16 +362,17 @@ def _spin_orbit_summary(spec, dev, ds, rep, summary) -> list[str]:
         out.append(f"  D'yakonov-Perel B_so = {1e3 * b_dp:.4g} mT (diffusive estimate; "
                    f"Omega tau = l / L_so = {omega_tau:.2g}"
                    f"{', outside its range Omega tau << 1' if omega_tau > 0.5 else ''})")  # fmt: skip
-    if "alpha" not in summary:
-        try:
-            alpha = _fit(spec, dev, ds, rep, model="hln")
-        except ValueError as exc:
-            out.append(f"  alpha (HLN, alpha free): fit failed: {exc}")
-        else:
-            summary["alpha"] = alpha.values["alpha"]
-            summary["alpha_stderr"] = alpha.stderr["alpha"]
-            out.append(f"  alpha (HLN, alpha free) = {summary['alpha']:.3f} +- "
-                       f"{summary['alpha_stderr']:.2g} (g_s = 2: 1 WL, -1/2 strong spin-orbit)")  # fmt: skip
+    try:
+        alpha = _fit({**spec, "fit": {**spec["fit"], "alpha": None}}, dev, ds, rep, model="hln")
+    except ValueError as exc:
+        out.append(f"  alpha (HLN, alpha free): fit failed: {exc}")
+    else:
+        value, err = alpha.values["alpha"], alpha.stderr["alpha"]
+        summary["alpha_free"], summary["alpha_free_stderr"] = value, err
+        if "alpha" not in summary:  # the model has none (B_so sets its amplitude)
+            summary["alpha"], summary["alpha_stderr"] = value, err
+        out.append(f"  alpha (HLN, alpha free) = {value:.3f} +- {_err(err)} "
+                   "(g_s = 2: 1 WL, -1/2 strong spin-orbit)")  # fmt: skip
     return out
 
 

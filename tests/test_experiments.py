@@ -30,6 +30,7 @@ REDUCED = {
     "ring_ab.toml": ["sweep.realizations=16"],
     "slab_orientation.toml": ["sweep.realizations=4"],
     "cooling_film.toml": ["sweep.realizations=24"],
+    "antilocalization.toml": ["sweep.realizations=16"],
 }
 
 
@@ -249,7 +250,14 @@ def test_spinful_run_reports_spin_orbit(tmp_path):
     assert run.returncode in (0, 1), run.stderr
     fit = json.loads((out / "fit.json").read_text())
     assert fit["model"] == "finite_film_so" and fit["g_s"] == 2
-    for key in ("b_so_T", "b_so_T_stderr", "alpha", "alpha_stderr", "b_so_T_dyakonov_perel"):
+    for key in (
+        "b_so_T",
+        "b_so_T_stderr",
+        "alpha",
+        "alpha_stderr",
+        "alpha_free",
+        "b_so_T_dyakonov_perel",
+    ):
         assert key in fit, key
     assert fit["rashba_meV_nm"] == 34.0
     ds = xr.open_dataset(out / "sweep.nc")
