@@ -888,3 +888,36 @@ def test_antilocalization():
                  f"{lows[0.06][0] / m0:.3f}, {lows[0.1][0] / m0:.3f})",
                  figure="antilocalization.png")  # fmt: skip
     assert ok
+
+
+def test_ucf_symplectic():
+    """UCF of the symplectic class: a spinful Rashba wire, var G = 4 x 1/30 at B = 0, 1/15 in field.
+
+    The 60 x 300 wire of ``test_ucf_variances_quasi_1d`` made spinful with lambda_R = 0.1 t
+    (L_so = 5 a, well below L = 300 a: spin fully randomized). G counts both spins: at B = 0
+    the Kramers pairs are degenerate, g = sum over pairs has var 1/30 (beta = 4) and G = 2 g
+    has 4/30 = 2/15; with 8 flux quanta the 2N channels are independent (beta = 2), var 1/15.
+    Both within 15% (quick tier: + 2 s.e.).
+    """
+    seeds = size(300, 600)
+    dev = devices.wire(60, 300, spin=devices.Spin(rashba=0.2))
+    phi = 8 / (60 * 300)
+    ds = sweep(dev, f"ucf/spin_wire_60x300_n{seeds}.nc", b_perp=[0.0, dev.units.tesla(phi)],
+               energies=[2.05], seeds=seeds, disorder=1.0)  # fmt: skip
+    g = ds.G.isel(energy=0, b_par=0).values
+    n = len(g)
+
+    def var_se(x):
+        d = x - x.mean()
+        return math.sqrt((np.mean(d**4) - np.mean(d**2) ** 2) / n)
+
+    v0, v1 = g[:, 0].var(ddof=1), g[:, 1].var(ddof=1)
+    e0, e1 = var_se(g[:, 0]), var_se(g[:, 1])
+    extra = size(2, 0)
+    tol = f" + {extra} s.e." if extra else ""
+    ok0 = report("ucf_var_beta4", v0, e0, f"4/30 = 0.1333 within 15%{tol} (both spins)",
+                 abs(v0 - 4 / 30) < 0.15 * 4 / 30 + extra * e0,
+                 f"(<G> = {g[:, 0].mean():.3f} e^2/h)")  # fmt: skip
+    ok1 = report("ucf_var_spin_orbit_field", v1, e1, f"1/15 = 0.0667 within 15%{tol}",
+                 abs(v1 - 1 / 15) < 0.15 / 15 + extra * e1)  # fmt: skip
+    assert ok0 and ok1
