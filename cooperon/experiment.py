@@ -222,23 +222,49 @@ def _run(spec, out, progress, log):
 
 
 def _orientation(spec, dev, rep, out, one_sweep, log):
-    """Perpendicular and in-plane sweeps of the same realizations; l_phi from each, and their ratio."""
+    """Perpendicular and in-plane sweeps of the same realizations.
+
+    A slab: l_phi from each sweep (the in-plane one through the orbit across
+    the thickness), and their ratio. A spinful single layer with spin-orbit
+    coupling (``finite_film_zeeman``): the in-plane field acts through Zeeman
+    only; l_phi from the perpendicular sweep is held, and the in-plane one
+    gives B_so (the spin relaxation), compared with D'yakonov-Perel.
+    """
     ds_perp = one_sweep("sweep_perp.nc", _fields(spec, "b_perp"), None)
     ds_par = one_sweep("sweep_par.nc", None, _fields(spec, "b_par"))
     lines = [dev.describe(), str(rep), ""]
     summary: dict = {"analysis": "orientation"}
     results = {}
+    zeeman = spec["fit"]["model_in_plane"] == "finite_film_zeeman"
     for key, ds, model in (("perpendicular", ds_perp, spec["fit"]["model"]),
                            ("in_plane", ds_par, spec["fit"]["model_in_plane"])):  # fmt: skip
+        extra = {}
+        if key == "in_plane" and zeeman:
+            if "perpendicular" not in results:
+                break
+            # 2 alpha k_F [meV]: the Zeeman model's window (Rashba and Dresselhaus alike)
+            split = 2 * math.hypot(dev.spin.rashba, dev.spin.dresselhaus) * rep.k_f / dev.units.a_nm
+            extra = dict(g_factor=dev.spin.g_factor, diffusion=ds.attrs.get("diffusion_m2s"),
+                         l_phi=results["perpendicular"].values["l_phi"],
+                         spin_orbit_splitting=split)  # fmt: skip
         try:
-            results[key] = _fit(spec, dev, ds, rep, model=model)
+            results[key] = _fit(spec, dev, ds, rep, model=model, **extra)
             summary[key] = results[key].to_dict()
             lines.append(f"{key.replace('_', '-')} sweep: " + results[key].report())
         except ValueError as exc:
             summary["error"] = f"{key} fit failed: {exc}"
             lines.append(summary["error"])
-    checks = []
-    if len(results) == 2:
+    checks = _checks(spec, dev, summary["perpendicular"]) if "perpendicular" in results else []
+    tau_in = spec["dephasing"]["tau_phi_ps"] if spec["dephasing"]["model"] != "none" else None
+    if tau_in is not None:
+        summary["tau_phi_ps_input"] = tau_in
+    for c in checks:
+        lines.append(f"  check {c['name']} (perpendicular): {c['measured']:.4g} against "
+                     f"{c['target']}: {'PASS' if c['pass'] else 'FAIL'}")  # fmt: skip
+    if zeeman:
+        if len(results) == 2:
+            lines += _zeeman_summary(spec, dev, ds_par, rep, results["in_plane"], summary, checks)
+    elif len(results) == 2:
         lp, le = results["perpendicular"].derived["l_phi_nm"]
         ip, ie = results["in_plane"].derived["l_phi_nm"]
         ratio = ip / lp
@@ -277,18 +303,63 @@ def _orientation(spec, dev, rep, out, one_sweep, log):
     return summary
 
 
-def _fit(spec, dev, ds, rep, model=None):
+def _zeeman_summary(spec, dev, ds, rep, result, summary, checks) -> list[str]:
+    """The in-plane Zeeman fit's B_so against the spin relaxation of the input coupling.
+
+    ``devices.spin.in_plane_spin_relaxation`` (the kinetic equation, any
+    Omega tau; D'yakonov-Perel for Omega tau << 1); the ``b_so_rtol`` check.
+    """
+    from devices.spin import dyakonov_perel_b_so, in_plane_spin_relaxation
+
+    sp, u = dev.spin, dev.units
+    b_so, err = result.values["b_so"], result.stderr.get("b_so")
+    summary.update(g_factor=sp.g_factor, rashba_meV_nm=sp.rashba, dresselhaus_meV_nm=sp.dresselhaus,
+                   b_so_T=b_so, b_so_T_stderr=err)  # fmt: skip
+    lines = [f"  in-plane (Zeeman) B_so = {b_so:.4g} +- {_err(err)} T "
+             f"(l_phi held at the perpendicular {result.values['l_phi'] * 1e9:.4g} nm)"]  # fmt: skip
+    if not sp.rashba or sp.dresselhaus:
+        return lines
+    d_si = ds.attrs.get("diffusion_m2s")
+    b_dp = dyakonov_perel_b_so(sp.rashba, rep.k_f / u.a_nm, rep.tau_ps, d_si)
+    spin_turn = 4 * sp.lattice(u)[1] * rep.k_f * rep.tau_ps / u.time_ps  # Omega tau
+    # the same rate at any Omega tau (kinetic equation): B_so = hbar / (4 e D tau_xx)
+    b_kin = HBAR_OVER_E / (4 * d_si * rep.tau_ps * 1e-12) * in_plane_spin_relaxation(spin_turn)
+    summary["b_so_T_dyakonov_perel"] = b_dp
+    summary["b_so_T_kinetic"] = b_kin
+    summary["omega_so_tau"] = spin_turn
+    ratio = b_so / b_kin
+    rerr = None if err is None else err / b_kin
+    summary["b_so_ratio"], summary["b_so_ratio_stderr"] = ratio, rerr
+    lines.append(f"  spin relaxation of the input coupling: B_so = {b_kin:.4g} T (kinetic, "
+                 f"Omega_so tau = {spin_turn:.2g}; D'yakonov-Perel, for Omega_so tau << 1: "
+                 f"{b_dp:.4g} T); fitted / kinetic = {ratio:.3g} +- {_err(rerr)}")  # fmt: skip
+    rtol = spec["check"]["b_so_rtol"]
+    if rtol is not None:
+        ok = rerr is not None and abs(ratio - 1) <= rtol + 2 * rerr
+        checks.append(dict(name="b_so_in_plane", measured=ratio, error=rerr,
+                           target=f"kinetic B_so within {100 * rtol:g}% (+ 2 standard errors)",
+                           input=1.0, rtol=rtol, **{"pass": bool(ok)}))  # fmt: skip
+        lines.append(f"  check b_so_in_plane: {ratio:.4g} against 1 within {100 * rtol:g}% "
+                     f"(+ 2 standard errors): {'PASS' if ok else 'FAIL'}")  # fmt: skip
+    return lines
+
+
+def _fit(spec, dev, ds, rep, model=None, **extra):
     f = spec["fit"]
     info = fits.MODELS[model or f["model"]]
     diffusion = ds.attrs.get("diffusion_m2s")
     window = None if f["window_mT"] is None else 1e-3 * f["window_mT"]
-    fit_model = _model(spec, dev, rep, info.name)
+    fit_model = _model(spec, dev, rep, info.name, **extra)
     data = fits.from_dataset(ds, quantity=info.quantity, axis=info.axis)
     return fit_model.fit(data, window=window, diffusion=diffusion, source="simulation")
 
 
-def _model(spec, dev, rep, name=None):
-    """The fit model of a spec for its device (sizes, transport field, contacts)."""
+def _model(spec, dev, rep, name=None, **extra):
+    """The fit model of a spec for its device (sizes, transport field, contacts).
+
+    ``extra``: further model options (SI units), e.g. the g factor, D and the
+    held l_phi of the in-plane Zeeman model.
+    """
     f = spec["fit"]
     info = fits.MODELS[name or f["model"]]
     g, u = dev.geometry, dev.units
@@ -310,6 +381,7 @@ def _model(spec, dev, rep, name=None):
         cross_section=corrected and info.name == "finite_parallel",
         max_nodes=min(1600, g.width * g.length),  # no finer than the lattice
         extension=1e-9 * f["contact_extension_nm"],
+        **extra,
     )
     return fits.build_model(info.name, g_s=f["g_s"],
                             **{k: v for k, v in opts.items() if k in info.accepts()})  # fmt: skip
@@ -469,7 +541,11 @@ def _wl_figure(ds, result, axis, path):
     what = "dsigma" if result.model.quantity == "sheet" else "dG"
     top.set_ylabel(f"{what} = {what}(B) - {what}(0) [e^2/h]")
     tau = result.derived.get("tau_phi_ps")
-    if tau is not None:
+    if result.model.name == "finite_film_zeeman":
+        top.set_title(f"Zeeman only: B_so = {result.values['b_so']:.3g} +- "
+                      f"{_err(result.stderr.get('b_so'))} T (l_phi held at "
+                      f"{1e9 * result.values['l_phi']:.3g} nm)", fontsize=10)  # fmt: skip
+    elif tau is not None:
         top.set_title(f"tau_phi = {tau[0]:.3g} +- {tau[1]:.2g} ps")
     top.legend(fontsize=8)
     bottom.axhline(0, color="0.5", lw=0.8)

@@ -87,8 +87,9 @@ def add_parser(sub):
                    "estimated, one for all files) or a number (0: none)")  # fmt: skip
     g.add_argument("--window-mT", type=float, help="fit |B| <= this field [mT]")
     g = p.add_argument_group("model")
-    g.add_argument("--g-s", type=int, default=None, help="spin degeneracy (default 2; 1 for "
-                   "cooperon datasets; graphene models count spin and valley: 4)")  # fmt: skip
+    g.add_argument("--g-s", type=int, default=None, help="spin degeneracy (default 2; for "
+                   "cooperon datasets, the dataset's: 1 spinless, 2 spinful; graphene models "
+                   "count spin and valley: 4)")  # fmt: skip
     g.add_argument("--alpha", type=float, help="fix alpha (default free)")
     g.add_argument("--background", action="store_true", help="add a classical c B^2 term")
     g.add_argument("--no-offset", action="store_true",
@@ -104,6 +105,13 @@ def add_parser(sub):
         action="store_true",
         help="finite_parallel: solve the Cooperon across the thickness",
     )
+    g.add_argument("--g-factor", type=float,
+                   help="finite_film_zeeman: the carriers' g factor (in-plane field, Zeeman)")  # fmt: skip
+    g.add_argument("--l-phi-nm", type=float,
+                   help="finite_film_zeeman: hold l_phi [nm] (from a perpendicular fit)")  # fmt: skip
+    g.add_argument("--spin-orbit-splitting-meV", type=float,
+                   help="finite_film_zeeman: 2 alpha_R k_F [meV]; the default field window "
+                   "stops where the Zeeman splitting reaches a quarter of it")  # fmt: skip
     g.add_argument(
         "--errors",
         choices=["auto", "all", "fast"],
@@ -256,7 +264,7 @@ def run(a) -> int:
     return _fit_one(a, paths[0], info, quantity)
 
 
-def _model(a, info, g_s, geometry, b_tr=None, offset=True):
+def _model(a, info, g_s, geometry, b_tr=None, offset=True, diffusion=None):
     from fits.registry import build_model
 
     nm = 1e-9
@@ -272,6 +280,10 @@ def _model(a, info, g_s, geometry, b_tr=None, offset=True):
         free_amplitude=a.free_amplitude,
         offset=offset and not a.no_offset,
     )
+    if "g_factor" in info.accepts():  # the in-plane Zeeman model: D enters the line shape
+        opts.update(g_factor=a.g_factor, diffusion=diffusion,
+                    l_phi=None if a.l_phi_nm is None else a.l_phi_nm * nm,
+                    spin_orbit_splitting=a.spin_orbit_splitting_meV)  # fmt: skip
     # sizes also serve the data's conversion: passed to the models that use them
     for key in ("width", "length", "thickness", "b_tr"):
         if key not in info.accepts():
@@ -310,7 +322,7 @@ def _fit_one(a, path, info, quantity) -> int:
     nm = 1e-9
     geometry = {"width": None if a.width_nm is None else a.width_nm * nm,
                 "length": None if a.length_nm is None else a.length_nm * nm}  # fmt: skip
-    model = _model(a, info, g_s, geometry, _b_tr(a, r_sq, g_s))
+    model = _model(a, info, g_s, geometry, _b_tr(a, r_sq, g_s), diffusion=diffusion)
     window = None if a.window_mT is None else 1e-3 * a.window_mT
     result = model.fit(data, window=window, diffusion=diffusion, source=str(path), errors=a.errors)
     print("\n".join(_data_lines(data.meta)))
@@ -349,7 +361,7 @@ def _fit_series(a, paths, info, quantity) -> int:
     nm = 1e-9
     geometry = {"width": None if a.width_nm is None else a.width_nm * nm,
                 "length": None if a.length_nm is None else a.length_nm * nm}  # fmt: skip
-    model = _model(a, info, g_s, geometry, _b_tr(a, r_sq, g_s))
+    model = _model(a, info, g_s, geometry, _b_tr(a, r_sq, g_s), diffusion=diffusion)
     window = None if a.window_mT is None else 1e-3 * a.window_mT
     result = series.fit_series(points, model, per_temperature=a.per_temperature,
                                diffusion=diffusion, window=window, saturation=a.saturation,
@@ -376,6 +388,7 @@ def _fit_dataset(a, path, info) -> int:
 
     with xr.open_dataset(path) as ds:
         data = fits.from_dataset(ds, quantity=info.quantity, axis=info.axis)
+        spins = int(ds.attrs.get("spin_degeneracy", 1))  # 2: G counts both spins
     spec = data.meta["device"]
     a_m = spec["units"]["a_nm"] * 1e-9
     nm = 1e-9
@@ -385,9 +398,10 @@ def _fit_dataset(a, path, info) -> int:
     }
     if a.thickness_nm is None and spec.get("thickness", 1) > 1:
         a.thickness_nm = spec["units"]["a_nm"] * math.sqrt(spec["thickness"] ** 2 - 1)
-    g_s = _g_s(a, info, default=1)
+    g_s = _g_s(a, info, default=spins)
     diffusion = a.diffusion_m2s or data.meta.get("diffusion_m2s")
-    model = _model(a, info, g_s, geometry, offset=False)  # the covariance carries the reference
+    # the covariance carries the reference: no offset
+    model = _model(a, info, g_s, geometry, offset=False, diffusion=diffusion)
     window = None if a.window_mT is None else 1e-3 * a.window_mT
     result = model.fit(data, window=window, diffusion=diffusion, source=str(path), errors=a.errors)
     print(f"data: {path} (cooperon dataset, {data.meta['n_traces']} realizations; "

@@ -14,12 +14,15 @@ Sections::
     [fit]           line shape and window ("ab": Aharonov-Bohm analysis of a ring);
                     with both b_perp_mT and b_par_mT swept, an orientation experiment:
                     two sweeps, fit.model for the perpendicular one and
-                    fit.model_in_plane for the in-plane one
+                    fit.model_in_plane for the in-plane one (a slab's orbit:
+                    finite_parallel; a spinful single layer with spin-orbit
+                    coupling, through Zeeman: finite_film_zeeman)
     [temperature]   a temperature series: temperatures_K and the dephasing law
                     tau_phi(T) = tau_0_ps (T / t_ref_K)^(-p) (or law = "aak" from
                     sheet_resistance_ohm); the sweep runs at every temperature
     [check]         tolerances the run must meet: fitted tau_phi, AB period, the
-                    ratio of in-plane to perpendicular l_phi; for a temperature
+                    ratio of in-plane to perpendicular l_phi, the in-plane Zeeman
+                    B_so against the input coupling's (b_so_rtol); for a temperature
                     series the exponent p (p_tol) and the zero-field rise (rise_rtol)
     [output]        figures
 
@@ -118,6 +121,7 @@ SCHEMA = {
         "tau_phi_rtol": (NUMBER, None),
         "ab_period_rtol": (NUMBER, None),
         "in_plane_ratio_rtol": (NUMBER, None),
+        "b_so_rtol": (NUMBER, None),
         "p_tol": (NUMBER, None),
         "rise_rtol": (NUMBER, None),
     },
@@ -407,13 +411,51 @@ def _semantic(s, source):
             f"fit.model = {s['fit']['model']!r} is a weak-localization model; a ring's sweep is "
             "analysed with fit.model = 'ab'"
         )
-    if is_orientation(s):
-        _choice("fit.model_in_plane", s["fit"]["model_in_plane"], ("parallel", "finite_parallel"))
-        if d["thickness"] < 2:
-            raise SpecError("an in-plane field needs a slab: device.thickness >= 2 layers")
     c = s["check"]
-    if c["in_plane_ratio_rtol"] is not None and not is_orientation(s):
+    if is_orientation(s):
+        mip = s["fit"]["model_in_plane"]
+        _choice("fit.model_in_plane", mip, ("parallel", "finite_parallel", "finite_film_zeeman"))
+        zeeman_ready = bool(d["spin"] and d["g_factor"]
+                            and (d["rashba_meV_nm"] or d["dresselhaus_meV_nm"]))  # fmt: skip
+        if mip == "finite_film_zeeman":
+            if not zeeman_ready:
+                raise SpecError(
+                    "fit.model_in_plane = 'finite_film_zeeman' fits the Zeeman dephasing of "
+                    "antilocalization: it needs device.spin = true with a non-zero "
+                    "device.g_factor and spin-orbit coupling (device.rashba_meV_nm)"
+                )
+            if d["thickness"] != 1:
+                raise SpecError(
+                    "fit.model_in_plane = 'finite_film_zeeman' describes a single layer, where "
+                    "the in-plane field acts through Zeeman only; a slab's orbit responds too: "
+                    "set device.thickness = 1, or use finite_parallel"
+                )
+            if c["in_plane_ratio_rtol"] is not None:
+                raise SpecError(
+                    "check.in_plane_ratio_rtol compares two l_phi; finite_film_zeeman holds l_phi "
+                    "at the perpendicular value and fits B_so: use check.b_so_rtol"
+                )
+        elif d["thickness"] < 2:
+            hint = (" (this spinful film with a g factor and spin-orbit coupling: set "
+                    "fit.model_in_plane = 'finite_film_zeeman')" if zeeman_ready else "")  # fmt: skip
+            raise SpecError(
+                f"fit.model_in_plane = {mip!r} fits the orbital response to an in-plane field, "
+                "which needs a slab: device.thickness >= 2 layers. On a single layer an in-plane "
+                "field acts through Zeeman only" + hint
+            )
+    elif c["in_plane_ratio_rtol"] is not None:
         raise SpecError("check.in_plane_ratio_rtol needs both sweep.b_perp_mT and sweep.b_par_mT")
+    if c["b_so_rtol"] is not None and not (
+        is_orientation(s) and s["fit"]["model_in_plane"] == "finite_film_zeeman"
+    ):
+        raise SpecError(
+            "check.b_so_rtol compares the B_so of the in-plane Zeeman fit with the spin relaxation "
+            "of the input coupling: it needs both field sweeps and fit.model_in_plane = "
+            "'finite_film_zeeman'"
+        )
+    if c["b_so_rtol"] is not None and (d["dresselhaus_meV_nm"] or not d["rashba_meV_nm"]):
+        raise SpecError("check.b_so_rtol compares with the spin relaxation of Rashba coupling "
+                        "alone: set device.rashba_meV_nm and remove device.dresselhaus_meV_nm")  # fmt: skip
     if c["tau_phi_rtol"] is not None and (
         dp["model"] == "none" or s["fit"]["model"] in ("ab", "none")
     ):

@@ -37,7 +37,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy import constants as sc
 
-__all__ = ["MU_B_MEV_PER_T", "SIGMA", "Spin", "dyakonov_perel_b_so"]
+__all__ = ["MU_B_MEV_PER_T", "SIGMA", "Spin", "dyakonov_perel_b_so", "in_plane_spin_relaxation"]
 
 #: Bohr magneton [meV/T].
 MU_B_MEV_PER_T = sc.physical_constants["Bohr magneton in eV/T"][0] * 1e3
@@ -146,3 +146,34 @@ def dyakonov_perel_b_so(rashba_meV_nm: float, fermi_wavevector_per_nm: float,
     omega0 = alpha * fermi_wavevector_per_nm * 1e9 / sc.hbar  # alpha k_F / hbar [1/s]
     rate = 2 * omega0**2 * tau_ps * 1e-12
     return sc.hbar * rate / (4 * sc.e * diffusion_m2s)
+
+
+def in_plane_spin_relaxation(omega_tau: float) -> float:
+    """tau / tau_xx: the in-plane spin relaxation rate of a Rashba 2DEG at any Omega tau.
+
+    The spin of each Fermi-surface direction k precesses about Omega(k), which
+    lies in the plane, perpendicular to k, with |Omega| = 2 alpha_R k_F / hbar,
+    and isotropic elastic scattering (time tau) returns it to the average
+    over directions. For a uniform in-plane spin S along x the Laplace
+    transform of this kinetic equation averages the rotation about Omega(k):
+    with q = p + 1/tau, <(q - Omega(k) x)^-1> x = (q^2 + Omega^2 / 2) /
+    (q (q^2 + Omega^2)) x. The slowest pole p = -1/tau_xx solves, with
+    u = q tau and w = Omega tau,
+
+        u^3 - u^2 + w^2 u - w^2 / 2 = 0,     tau / tau_xx = 1 - u,
+
+    whose one root in (1/2, 1) gives D'yakonov-Perel, tau / tau_xx =
+    (Omega tau)^2 / 2, for Omega tau << 1 and 1/2 (the spin keeps half its
+    in-plane component, lost at the next collision) for Omega tau >> 1.
+    Exact for the continuum model at wave vector Q = 0 (no diffusion
+    correction); :func:`dyakonov_perel_b_so` is its first term. The
+    corresponding B_so = hbar / (4 e D tau_xx).
+    """
+    w2 = float(omega_tau) ** 2
+    if not (math.isfinite(w2) and w2 >= 0):
+        raise ValueError(f"Omega tau must be a finite number, got {omega_tau}")
+    if w2 == 0:
+        return 0.0
+    roots = np.roots([1.0, -1.0, w2, -w2 / 2])
+    u = [r.real for r in roots if abs(r.imag) < 1e-9 and 0.5 <= r.real <= 1.0]
+    return 1.0 - max(u)

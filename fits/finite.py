@@ -43,7 +43,10 @@ import math
 import numpy as np
 from scipy import interpolate, linalg
 
-from cooperon.constants import HBAR_OVER_E
+from cooperon.constants import HBAR_OVER_E, M_E, E
+
+#: e / (2 m_e) [rad s^-1 T^-1]: the Larmor frequency g mu_B B / hbar is g B e / (2 m_e).
+LARMOR_PER_T = E / (2 * M_E)
 
 __all__ = [
     "MAX_FIELDS",
@@ -51,6 +54,7 @@ __all__ = [
     "finite_film",
     "finite_film_cross_section",
     "finite_film_parallel",
+    "finite_film_zeeman",
     "zero_field",
 ]
 
@@ -227,6 +231,66 @@ def finite_film_spin_orbit(b, l_phi, b_so, *, spectrum: CooperonSpectrum, g_s, b
         return pref * t
 
     return _even_curve(dg, b)
+
+
+def finite_film_zeeman(b, l_phi, b_so, *, g_factor, diffusion, spectrum: CooperonSpectrum, g_s,
+                       b_tr=None):  # fmt: skip
+    """G(B) - G(0) [e^2/h] of a single-layer spin-orbit film in an in-plane field: Zeeman only.
+
+    A single layer has no orbital response to an in-plane field B; its spin
+    does. The Zeeman term (g mu_B / 2) B . sigma of the two time-reversed
+    paths mixes the singlet Cooperon with the triplet whose spin lies along B
+    (Maekawa and Fukuyama 1981), with the mass
+
+        m_Z = omega_Z / D,   omega_Z = |g| mu_B B / hbar,
+
+    and the singlet-triplet block of the Cooperon is
+    [[lambda_n + m_phi, i m_Z], [i m_Z, lambda_n + m_1]]. Its weighted trace
+    (singlet -1/2, triplet +1/2) is real,
+
+        (m_phi - m_1) / (2 [(lambda_n + m_phi)(lambda_n + m_1) + m_Z^2]),
+
+    so that for m_Z << m_1 - m_phi the singlet relaxes at the extra rate
+    omega_Z^2 tau_so: the antilocalization peak falls as B^2. The triplets
+    relax as D'yakonov-Perel spin relaxation with Rashba (or Dresselhaus)
+    coupling alone: in-plane at 1/tau_so, out of plane at 2/tau_so, with
+    B_so = hbar / (4 e D tau_so) (the convention of
+    ``devices.spin.dyakonov_perel_b_so``), masses
+    m_1 = m_phi + 4 e B_so / hbar and m_2 = m_phi + 8 e B_so / hbar (each
+    capped at the transport mass 4 e B_tr / hbar). Their mean rate,
+    (1 + 1 + 2)/3 = 4/3 of 1/tau_so, is the triplet rate of
+    :func:`finite_film_spin_orbit`. At B = 0:
+
+        dG = -(2 g_s / L^2) sum_n [(1/2)/(lambda_n + m_1) + (1/2)/(lambda_n + m_1)
+                                   + (1/2)/(lambda_n + m_2) - (1/2)/(lambda_n + m_phi)
+                                   - 1/(lambda_n + m_tr)],
+
+    on the zero-field spectrum of the device (the field is in-plane). The
+    Zeeman shift of the band (a classical change of G) is not included; fit
+    with ``background=True`` when it matters.
+
+    Parameters: l_phi [m], b_so [T], g_factor (the g factor, sign
+    irrelevant), diffusion D [m^2/s]; b in T (even in B).
+    """
+    lam = spectrum.eigenvalues(0.0)
+    m_phi = 1.0 / l_phi**2
+    m_tr = None if b_tr is None else 4 * b_tr / HBAR_OVER_E
+    m_1 = m_phi + 4 * b_so / HBAR_OVER_E
+    m_2 = m_phi + 8 * b_so / HBAR_OVER_E
+    if m_tr is not None:
+        m_1, m_2 = min(m_1, m_tr), min(m_2, m_tr)
+    pref = -2 * g_s / spectrum.diffusive_length**2
+    triplets = float(np.sum(0.5 / (lam + m_1) + 0.5 / (lam + m_2)))
+    if m_tr is not None:
+        triplets -= spectrum.trace(0.0, m_tr)
+    larmor = abs(g_factor) * LARMOR_PER_T / diffusion  # m_Z per tesla [m^-2 T^-1]
+
+    def dg(field):
+        m_z = larmor * field
+        mixed = (m_phi - m_1) / (2 * ((lam + m_phi) * (lam + m_1) + m_z**2))
+        return pref * (float(np.sum(mixed)) + triplets)
+
+    return _even_curve(dg, np.asarray(b, dtype=float))
 
 
 def zero_field(l_phi, alpha=1.0, *, spectrum: CooperonSpectrum, g_s, b_tr=None) -> float:

@@ -42,6 +42,7 @@ from dataclasses import dataclass
 import lmfit
 import numpy as np
 from scipy import linalg
+from scipy.constants import physical_constants
 
 from cooperon.constants import HBAR_OVER_E
 
@@ -1303,6 +1304,103 @@ class FiniteFilmSpinOrbit(FiniteFilm):
     def _limit_hint(self, names):
         if "b_so" in names:
             return " (strong spin-orbit: fit finite_film with alpha = -1/2)"
+        return ""
+
+
+#: The in-plane Zeeman model's default window: Zeeman splitting up to this fraction of the
+#: spin-orbit splitting 2 alpha_R k_F (validation page: the model followed simulated films
+#: there, and fell below them beyond).
+ZEEMAN_WINDOW = 0.25
+#: Bohr magneton [meV/T]
+MU_B_MEV_PER_T = 1e3 * physical_constants["Bohr magneton in eV/T"][0]
+
+
+class FiniteFilmZeeman(FiniteFilmSpinOrbit):
+    """A single-layer spin-orbit film in an in-plane field, which acts through Zeeman only.
+
+    The in-plane field has no orbital effect on one layer; its Zeeman term
+    mixes the singlet Cooperon with the triplet along the field, so the
+    antilocalization peak falls as the singlet relaxes at the extra rate
+    omega_Z^2 tau_so (omega_Z = |g| mu_B B / hbar), D'yakonov-Perel triplets
+    (``fits.finite.finite_film_zeeman``). Parameters l_phi [m] and B_so [T]
+    (B_so = hbar / (4 e D tau_so), tau_so the in-plane spin relaxation time,
+    the convention of ``devices.spin.dyakonov_perel_b_so``); fit against
+    ``b_par`` [T]. Hold l_phi at the value of a perpendicular sweep
+    (``l_phi=``): the in-plane curve then measures tau_so, which the
+    perpendicular one cannot once B_so approaches B_tr.
+
+    Parameters
+    ----------
+    g_s : {2}
+        The conductance counts both spins.
+    width, length, b_tr, extension, max_nodes
+        As for :class:`FiniteFilm`.
+    g_factor : float
+        The carriers' g factor (its sign does not enter).
+    diffusion : float
+        D [m^2/s]: it converts the Larmor frequency to a Cooperon mass.
+    l_phi : float, optional
+        Hold l_phi [m] (from a perpendicular sweep); free by default.
+    spin_orbit_splitting : float, optional
+        The spin-orbit splitting at the Fermi level, 2 alpha_R k_F [meV]. The
+        model keeps the zero-field spin relaxation, which holds while the
+        Zeeman splitting is well below it; the default field window is
+        |g| mu_B B <= ``ZEEMAN_WINDOW`` times this splitting. Beyond it
+        the field aligns the spins, spin relaxation slows and the triplets
+        along B come back (a rise the model does not have).
+    """
+
+    name = "finite_film_zeeman"
+    axis = "b_par"
+    degeneracies = (2,)
+
+    def __init__(self, *, g_s, width, length, g_factor, diffusion, l_phi=None, b_tr=None,
+                 spin_orbit_splitting=None, extension=0.0, max_nodes=1600, background=False,
+                 free_amplitude=False, offset=False):  # fmt: skip
+        if not (math.isfinite(g_factor) and g_factor != 0):
+            raise ValueError(f"the in-plane Zeeman model needs a non-zero g factor, got {g_factor}")
+        if not (diffusion is not None and diffusion > 0):
+            raise ValueError(f"the in-plane Zeeman model needs D > 0 [m^2/s], got {diffusion}")
+        super().__init__(g_s=g_s, width=width, length=length, b_tr=b_tr, extension=extension,
+                         max_nodes=max_nodes, background=background,
+                         free_amplitude=free_amplitude, offset=offset)  # fmt: skip
+        self.g_factor, self.diffusion = float(g_factor), float(diffusion)
+        self.spin_orbit_splitting = spin_orbit_splitting
+        if l_phi is not None:
+            self.fixed["l_phi"] = float(l_phi)
+
+    def guess_grids(self, b):
+        grids = super().guess_grids(b)
+        if "l_phi" in self.fixed:
+            grids.pop("l_phi")
+        # B_so spans the fields where omega_Z^2 tau_so tau_phi ~ 1 and beyond
+        grids["b_so"] = np.geomspace(1e-4, 1e2, 40) * max(float(np.max(np.abs(b))), 1e-6)
+        return grids
+
+    def shape(self, b, l_phi, b_so):
+        from .finite import finite_film_zeeman
+
+        return finite_film_zeeman(b, l_phi, b_so, g_factor=self.g_factor, diffusion=self.diffusion,
+                                  spectrum=self.spectrum, g_s=self.g_s, b_tr=self.b_tr)  # fmt: skip
+
+    def validity_bmax(self):
+        """|g| mu_B B <= ZEEMAN_WINDOW x the spin-orbit splitting, when it is given [T]."""
+        if self.spin_orbit_splitting is None:
+            return None
+        mu_b = MU_B_MEV_PER_T
+        return ZEEMAN_WINDOW * self.spin_orbit_splitting / (abs(self.g_factor) * mu_b)
+
+    def scale_field(self, values):
+        # the in-plane field at which omega_Z^2 tau_so tau_phi = 1
+        from .finite import LARMOR_PER_T
+
+        m_so = 4 * values["b_so"] / HBAR_OVER_E
+        return math.sqrt(m_so / values["l_phi"] ** 2) / (abs(self.g_factor) * LARMOR_PER_T
+                                                         / self.diffusion)  # fmt: skip
+
+    def _limit_hint(self, names):
+        if "b_so" in names:
+            return " (the in-plane field is too weak to dephase the singlet: raise it)"
         return ""
 
 

@@ -69,6 +69,10 @@ MODELS: dict[str, ModelInfo] = {
         ModelInfo("finite_film_so", m.FiniteFilmSpinOrbit,
                   "finite W x L device with spin-orbit scattering (l_phi, B_so)",
                   needs=("width", "length"), options=("b_tr", "extension", "max_nodes")),
+        ModelInfo("finite_film_zeeman", m.FiniteFilmZeeman,
+                  "single-layer spin-orbit film, in-plane field through Zeeman (l_phi, B_so)",
+                  needs=("width", "length", "g_factor", "diffusion"),
+                  options=("l_phi", "b_tr", "spin_orbit_splitting", "extension", "max_nodes")),
         ModelInfo("finite_parallel", m.FiniteFilmParallel,
                   "finite film of thickness d in an in-plane field (l_phi, alpha)",
                   needs=("width", "length", "thickness"),
@@ -95,6 +99,8 @@ FLAGS = {
     "mean_free_path": "--mean-free-path-nm",
     "alpha": "--alpha",
     "cross_section": "--cross-section",
+    "g_factor": "--g-factor",
+    "diffusion": "--diffusion-m2s, or --mass with --r-sq-ohm",
 }
 
 

@@ -190,6 +190,80 @@ def test_spec_validation_errors(override, message):
         spec_mod.load(default_spec_path(), [override])
 
 
+ZEEMAN = [
+    "sweep.b_par_mT=[0.0, 1000.0, 2000.0]",
+    "fit.model_in_plane='finite_film_zeeman'",
+    "device.g_factor=2.0",
+]  # the antilocalization film in an in-plane field too
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("device.g_factor=0.0", "needs device.spin = true with a non-zero device.g_factor"),
+        (
+            "device.thickness=2",
+            "describes a single layer, where the in-plane field acts through Zeeman only",
+        ),
+        (
+            "fit.model_in_plane='finite_parallel'",
+            "On a single layer an in-plane field acts through Zeeman only .*'finite_film_zeeman'",
+        ),
+        (
+            "check.in_plane_ratio_rtol=0.2",
+            "holds l_phi at the perpendicular value and fits B_so: use check.b_so_rtol",
+        ),
+        ("device.dresselhaus_meV_nm=5.0", None),
+    ],
+)
+def test_zeeman_orientation_spec_errors(override, message):
+    path = ROOT / "examples" / "antilocalization.toml"
+    if message is None:  # valid
+        spec_mod.load(path, [*ZEEMAN, override])
+        with pytest.raises(spec_mod.SpecError, match="spin relaxation of Rashba coupling alone"):
+            spec_mod.load(path, [*ZEEMAN, override, "check.b_so_rtol=0.3"])
+        return
+    with pytest.raises(spec_mod.SpecError, match=message):
+        spec_mod.load(path, [*ZEEMAN, override])
+    with pytest.raises(spec_mod.SpecError, match="check.b_so_rtol compares the B_so"):
+        spec_mod.load(path, ["check.b_so_rtol=0.3"])
+
+
+def test_zeeman_orientation_run(tmp_path):
+    """The Rashba film swept in both orientations: the perpendicular fit's tau_phi is checked, the
+    in-plane Zeeman fit holds its l_phi, and fit.json holds B_so with the input coupling's."""
+    path = ROOT / "examples" / "antilocalization.toml"
+    out = tmp_path / "o"
+    over = ["device.g_factor=-15.0", "fit.model_in_plane='finite_film_zeeman'",
+            "sweep.b_par_mT={start=0.0, stop=4000.0, num=5}", "sweep.realizations=4",
+            "sweep.b_perp_mT={start=0.0, stop=180.0, num=7}"]  # fmt: skip
+    run = cooperon("run", path, "--out", out, "--no-progress", "--keep-going", *sets(over))
+    assert run.returncode == 0, run.stdout + run.stderr
+    fit = json.loads((out / "fit.json").read_text())
+    assert fit["analysis"] == "orientation"
+    assert fit["in_plane"]["model"] == "finite_film_zeeman"
+    assert "l_phi" in fit["in_plane"]["fixed"]
+    assert fit["in_plane"]["l_phi_nm"] == pytest.approx(fit["perpendicular"]["l_phi_nm"])
+    window = fit["in_plane"]["field_window_T"]
+    assert window == pytest.approx(4.11, rel=0.02)  # E_Z = 2 alpha k_F / 4
+    for key in ("b_so_T", "b_so_T_kinetic", "b_so_T_dyakonov_perel", "omega_so_tau", "b_so_ratio"):
+        assert key in fit, key
+    assert fit["b_so_T_kinetic"] < fit["b_so_T_dyakonov_perel"]  # Omega tau = 2.1: DP overshoots
+    assert [c["name"] for c in fit["checks"]] == ["tau_phi"]
+    for name in ("sweep_perp.nc", "sweep_par.nc", "wl_peak.png", "in_plane.png"):
+        assert (out / name).exists(), name
+    # `cooperon fit` on the in-plane dataset: both spins counted, D from the dataset
+    js = tmp_path / "par.json"
+    run = cooperon("fit", out / "sweep_par.nc", "--model", "finite_film_zeeman", "--g-factor",
+                   "-15", "--l-phi-nm", "60", "--json", js)  # fmt: skip
+    assert run.returncode in (0, 1), run.stdout + run.stderr
+    res = json.loads(js.read_text())
+    assert res["g_s"] == 2 and res["model"] == "finite_film_zeeman"
+    assert res["l_phi_nm"] == pytest.approx(60.0, rel=1e-12)
+    run = cooperon("fit", out / "sweep_par.nc", "--model", "finite_film_zeeman")
+    assert run.returncode == 2 and "g_factor (--g-factor)" in run.stderr, run.stderr
+
+
 def test_unknown_section_and_missing_key(tmp_path):
     f = tmp_path / "s.toml"
     f.write_text('[devise]\nshape = "film"\n')

@@ -296,3 +296,75 @@ def test_finite_film_spin_orbit_fit_recovers_its_inputs():
     assert abs(r.values["l_phi"] - l_phi) < 3 * r.stderr["l_phi"] + 1e-3 * l_phi
     assert abs(r.values["b_so"] - b_so) < 3 * r.stderr["b_so"] + 1e-3 * b_so
     assert {"b_so_T", "l_so_nm", "l_phi_nm"} <= set(r.to_dict())
+
+
+def test_finite_film_zeeman_limits():
+    """The in-plane Zeeman model: omega_Z = |g| mu_B B / hbar; a strong field removes the singlet and
+    the triplet along B exactly; in the strong spin-orbit limit the singlet relaxes at the extra
+    rate omega_Z^2 tau_so (Maekawa-Fukuyama), to first order in tau_phi / tau_so."""
+    from scipy import constants as sc
+
+    from fits.finite import LARMOR_PER_T, finite_film_zeeman, zero_field
+
+    assert LARMOR_PER_T * sc.hbar == pytest.approx(sc.physical_constants["Bohr magneton"][0],
+                                                   rel=1e-12)  # fmt: skip
+    w = length = 2e-6
+    sp = CooperonSpectrum(w, length, max_nodes=1600)
+    l_phi, d = 2e-7, 0.01  # [m], [m^2/s]
+    kw = dict(g_factor=-2.0, diffusion=d, spectrum=sp, g_s=2)
+    m_phi = l_phi**-2
+    b_so = 3000 * float(ls.b_from_length(l_phi))  # m_so = 4 e B_so / hbar = 3000 m_phi
+    m_1 = m_phi + 4 * b_so / ls.HBAR_OVER_E
+    assert finite_film_zeeman(np.array([0.0]), l_phi, b_so, **kw)[0] == 0.0
+    assert np.all(np.diff(finite_film_zeeman(np.linspace(0, 5, 6), l_phi, b_so, **kw)) < 0)
+    # B -> infinity: the singlet and the triplet along B drop out, the other two triplets stay
+    lam = sp.eigenvalues(0.0)
+    gone = 2 * 2 / sp.diffusive_length**2 * np.sum(0.5 / (lam + m_1) - 0.5 / (lam + m_phi))
+    assert finite_film_zeeman(np.array([1e9]), l_phi, b_so, **kw)[0] == pytest.approx(
+        gone, rel=1e-9
+    )
+    # weak field, strong spin-orbit: the singlet alone with 1/l_phi^2 -> 1/l_phi^2 + m_Z^2 / m_so
+    for b in (30.0, 100.0):
+        m_z = 2.0 * LARMOR_PER_T * b / d
+        gamma = m_z**2 / (m_1 - m_phi)
+        assert 0.05 < gamma / m_phi < 3
+        want = zero_field((m_phi + gamma) ** -0.5, -0.5, spectrum=sp, g_s=2) - zero_field(
+            l_phi, -0.5, spectrum=sp, g_s=2)  # fmt: skip
+        got = finite_film_zeeman(np.array([b]), l_phi, b_so, **kw)[0]
+        assert got == pytest.approx(want, rel=0.015)  # measured 0.5%
+
+
+def test_finite_film_zeeman_fit_recovers_b_so_with_l_phi_held():
+    from fits.finite import finite_film_zeeman
+
+    w = length = 1e-6
+    sp = CooperonSpectrum(w, length, max_nodes=900)
+    l_phi, d, b_tr = 1.5e-7, 0.01, 0.5
+    b_so = 20 * float(ls.b_from_length(l_phi))
+    b = np.linspace(0, 4.0, 13)
+    y = finite_film_zeeman(b, l_phi, b_so, g_factor=2.0, diffusion=d, spectrum=sp, g_s=2,
+                           b_tr=b_tr)  # fmt: skip
+    sigma = np.full(b.size, 2e-4)
+    y = y + sigma * np.random.default_rng(3).normal(size=b.size)
+    model = fits.build_model("finite_film_zeeman", g_s=2, width=w, length=length, g_factor=2.0,
+                             diffusion=d, l_phi=l_phi, b_tr=b_tr, max_nodes=900)  # fmt: skip
+    assert model.axis == "b_par" and [p.name for p in model.free] == ["b_so"]
+    r = model.fit(b, y, sigma)
+    assert abs(r.values["b_so"] - b_so) < K * r.stderr["b_so"]
+    assert r.values["l_phi"] == l_phi
+    # the default window: Zeeman splitting up to a quarter of the spin-orbit splitting 2 alpha k_F
+    from scipy import constants as sc
+
+    windowed = fits.build_model("finite_film_zeeman", g_s=2, width=w, length=length,
+                                g_factor=-15.0, diffusion=d, spin_orbit_splitting=14.0)  # fmt: skip
+    mu_b = 1e3 * sc.physical_constants["Bohr magneton in eV/T"][0]
+    assert windowed.validity_bmax() == pytest.approx(0.25 * 14.0 / (15.0 * mu_b), rel=1e-12)
+    assert model.validity_bmax() is None
+    with pytest.raises(ValueError, match="non-zero g factor"):
+        fits.build_model("finite_film_zeeman", g_s=2, width=w, length=length, g_factor=0.0,
+                         diffusion=d)  # fmt: skip
+    with pytest.raises(ValueError, match="g_s is the degeneracy"):
+        fits.build_model("finite_film_zeeman", g_s=1, width=w, length=length, g_factor=2.0,
+                         diffusion=d)  # fmt: skip
+    with pytest.raises(ValueError, match="needs the sample's g_factor"):
+        fits.build_model("finite_film_zeeman", g_s=2, width=w, length=length, diffusion=d)

@@ -11,8 +11,8 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
-def test_there_are_seven_notebooks_stored_without_outputs():
-    assert len(NOTEBOOKS) == 7
+def test_there_are_eight_notebooks_stored_without_outputs():
+    assert len(NOTEBOOKS) == 8
     for path in NOTEBOOKS:
         for cell in json.loads(path.read_text())["cells"]:
             if cell["cell_type"] == "code":

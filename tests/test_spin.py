@@ -133,6 +133,20 @@ def test_zeeman_alone_shifts_the_two_spins():
     )
 
 
+def test_in_plane_field_on_a_single_layer_acts_through_zeeman_only():
+    """No orbital response, with dephasing probes too: G(B_par) = G_0(E - E_Z/2) + G_0(E + E_Z/2)."""
+    u = Units(5.0, 10.0)
+    g_factor, b = 50.0, 0.3
+    spin = devices.film(30, 30, units=u, field_in_leads=True, spin=Spin(g_factor=g_factor))
+    plain = devices.film(30, 30, units=u, field_in_leads=True)
+    half = g_factor * MU_B_MEV_PER_T * b / 2  # [meV]
+    e = u.to_meV(E)
+    for kw in (dict(disorder=20.0, seed=1),
+               dict(disorder=20.0, seed=1, tau_phi=2.0, dephasing="probes", probe_density=0.1)):  # fmt: skip
+        want = _g(plain, plain.energy(e - half), **kw) + _g(plain, plain.energy(e + half), **kw)
+        assert _g(spin, spin.energy(e), b_par=b, **kw) == pytest.approx(want, rel=1e-10)
+
+
 def test_spin_orbit_conductance_equals_kwant_smatrix():
     dev = devices.film(12, 14, spin=SO)
     p = dev.params(b_perp=5e-3, disorder=2.0, seed=1)
@@ -205,6 +219,36 @@ def test_dyakonov_perel_b_so_is_hbar_over_4e_lso_squared():
         v = sc.hbar * kf * 1e9 / m
         d = v**2 * tau * 1e-12 / 2
         assert dyakonov_perel_b_so(alpha, kf, tau, d) == pytest.approx(want, rel=1e-12)
+
+
+def test_in_plane_spin_relaxation_limits_and_kinetic_equation():
+    """tau/tau_xx: D'yakonov-Perel (Omega tau)^2 / 2 for Omega tau << 1, 1/2 for Omega tau >> 1;
+    and at Omega tau = 1.2 the decay of a directly integrated kinetic equation."""
+    from devices.spin import in_plane_spin_relaxation
+
+    assert in_plane_spin_relaxation(0.0) == 0.0
+    assert in_plane_spin_relaxation(1e-3) == pytest.approx(0.5e-6, rel=1e-5)
+    assert in_plane_spin_relaxation(1e3) == pytest.approx(0.5, rel=1e-5)
+    assert in_plane_spin_relaxation(1.2) == pytest.approx(0.4, rel=1e-12)  # u = 0.6 is a root
+    # ds_k/dt = Omega(k) x s_k - (s_k - <s>) / tau on 64 directions, tau = 1: the late decay rate
+    w, n = 0.7, 64
+    phi = 2 * np.pi * (np.arange(n) + 0.5) / n
+    om = w * np.stack([np.sin(phi), -np.cos(phi), np.zeros(n)], axis=1)
+    s = np.tile([1.0, 0.0, 0.0], (n, 1))
+
+    def rhs(s):
+        return np.cross(om, s) - (s - s.mean(0))
+
+    dt, sx = 0.01, []
+    for _ in range(3000):  # RK4 to t = 30 tau
+        k1 = rhs(s)
+        k2 = rhs(s + dt / 2 * k1)
+        k3 = rhs(s + dt / 2 * k2)
+        k4 = rhs(s + dt * k3)
+        s = s + dt / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+        sx.append(s[:, 0].mean())
+    rate = -np.log(sx[2999] / sx[1999]) / (1000 * dt)
+    assert rate == pytest.approx(in_plane_spin_relaxation(w), rel=1e-4)
 
 
 def test_spinful_sweep_counts_both_spins():
