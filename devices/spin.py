@@ -152,7 +152,7 @@ def in_plane_spin_relaxation(omega_tau: float) -> float:
     """tau / tau_xx: the in-plane spin relaxation rate of a Rashba 2DEG at any Omega tau.
 
     The spin of each Fermi-surface direction k precesses about Omega(k), which
-    lies in the plane, perpendicular to k, with |Omega| = 2 alpha_R k_F / hbar,
+    lies in the plane, perpendicular to k, with magnitude Omega = 2 alpha_R k_F / hbar,
     and isotropic elastic scattering (time tau) returns it to the average
     over directions. For a uniform in-plane spin S along x the Laplace
     transform of this kinetic equation averages the rotation about Omega(k):

@@ -242,7 +242,7 @@ def finite_film_zeeman(b, l_phi, b_so, *, g_factor, diffusion, spectrum: Coopero
     paths mixes the singlet Cooperon with the triplet whose spin lies along B
     (Maekawa and Fukuyama 1981), with the mass
 
-        m_Z = omega_Z / D,   omega_Z = |g| mu_B B / hbar,
+        m_Z = omega_Z / D,   omega_Z = abs(g) mu_B B / hbar,
 
     and the singlet-triplet block of the Cooperon is
     [[lambda_n + m_phi, i m_Z], [i m_Z, lambda_n + m_1]]. Its weighted trace
@@ -259,7 +259,7 @@ def finite_film_zeeman(b, l_phi, b_so, *, g_factor, diffusion, spectrum: Coopero
     m_1 = m_phi + 4 e B_so / hbar and m_2 = m_phi + 8 e B_so / hbar (each
     capped at the transport mass 4 e B_tr / hbar). Their mean rate,
     (1 + 1 + 2)/3 = 4/3 of 1/tau_so, is the triplet rate of
-    :func:`finite_film_spin_orbit`. At B = 0:
+    :func:`finite_film_spin_orbit`. At B = 0::
 
         dG = -(2 g_s / L^2) sum_n [(1/2)/(lambda_n + m_1) + (1/2)/(lambda_n + m_1)
                                    + (1/2)/(lambda_n + m_2) - (1/2)/(lambda_n + m_phi)

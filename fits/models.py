@@ -1321,7 +1321,7 @@ class FiniteFilmZeeman(FiniteFilmSpinOrbit):
     The in-plane field has no orbital effect on one layer; its Zeeman term
     mixes the singlet Cooperon with the triplet along the field, so the
     antilocalization peak falls as the singlet relaxes at the extra rate
-    omega_Z^2 tau_so (omega_Z = |g| mu_B B / hbar), D'yakonov-Perel triplets
+    omega_Z^2 tau_so (omega_Z = abs(g) mu_B B / hbar), D'yakonov-Perel triplets
     (``fits.finite.finite_film_zeeman``). Parameters l_phi [m] and B_so [T]
     (B_so = hbar / (4 e D tau_so), tau_so the in-plane spin relaxation time,
     the convention of ``devices.spin.dyakonov_perel_b_so``); fit against
@@ -1345,7 +1345,7 @@ class FiniteFilmZeeman(FiniteFilmSpinOrbit):
         The spin-orbit splitting at the Fermi level, 2 alpha_R k_F [meV]. The
         model keeps the zero-field spin relaxation, which holds while the
         Zeeman splitting is well below it; the default field window is
-        |g| mu_B B <= ``ZEEMAN_WINDOW`` times this splitting. Beyond it
+        abs(g) mu_B B <= ``ZEEMAN_WINDOW`` times this splitting. Beyond it
         the field aligns the spins, spin relaxation slows and the triplets
         along B come back (a rise the model does not have).
     """
@@ -1384,7 +1384,7 @@ class FiniteFilmZeeman(FiniteFilmSpinOrbit):
                                   spectrum=self.spectrum, g_s=self.g_s, b_tr=self.b_tr)  # fmt: skip
 
     def validity_bmax(self):
-        """|g| mu_B B <= ZEEMAN_WINDOW x the spin-orbit splitting, when it is given [T]."""
+        """abs(g) mu_B B <= ZEEMAN_WINDOW x the spin-orbit splitting, when it is given [T]."""
         if self.spin_orbit_splitting is None:
             return None
         mu_b = MU_B_MEV_PER_T
