@@ -23,5 +23,20 @@ E = _sc.e
 M_E = _sc.m_e
 #: Boltzmann constant [J/K].
 K_B = _sc.k
+#: Bohr magneton [meV/T]: the Zeeman splitting is g MU_B_MEV_PER_T B.
+MU_B_MEV_PER_T = 1e3 * _sc.physical_constants["Bohr magneton in eV/T"][0]
+#: e / (2 m_e) [rad s^-1 T^-1]: the Larmor frequency per tesla and per unit g, omega_Z = g LARMOR_PER_T B.
+LARMOR_PER_T = _sc.e / (2 * _sc.m_e)
 
-__all__ = ["G0", "HBAR", "HBAR_OVER_E", "K_B", "M_E", "PHI0", "R0", "E"]
+__all__ = [
+    "G0",
+    "HBAR",
+    "HBAR_OVER_E",
+    "K_B",
+    "LARMOR_PER_T",
+    "MU_B_MEV_PER_T",
+    "M_E",
+    "PHI0",
+    "R0",
+    "E",
+]

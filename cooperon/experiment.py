@@ -57,6 +57,7 @@ def build_device(spec: dict) -> devices.Device:
         g_factor=d["g_factor"],
         rashba_meV_nm=d["rashba_meV_nm"],
         dresselhaus_meV_nm=d["dresselhaus_meV_nm"],
+        so_disorder_meV=d["so_disorder_meV"],
     )
 
 
@@ -412,6 +413,26 @@ def _err(value) -> str:
     return "undetermined" if value is None or not math.isfinite(value) else f"{value:.2g}"
 
 
+def _elliott_yafet_summary(dev, rep, summary) -> list[str]:
+    """The Born spin relaxation of the spin-orbit disorder, and its B_so (single layer only).
+
+    Adds ``so_disorder_meV``, ``tau_s_ps_elliott_yafet`` and ``b_so_T_elliott_yafet``
+    (isotropic: (4/3) B_so = hbar / (4 e D tau_s), D the Born D of the on-site disorder).
+    """
+    from devices.spin import b_so_from_spin_relaxation, elliott_yafet_spin_relaxation
+
+    sp, u = dev.spin, dev.units
+    summary["so_disorder_meV"] = sp.so_disorder
+    if dev.geometry.thickness != 1:
+        return ["  spin-orbit disorder: the Born spin relaxation is computed for a single layer"]
+    tau_s = u.time_ps / elliott_yafet_spin_relaxation(sp.so_disorder_lattice(u), rep.energy)
+    b_ey = b_so_from_spin_relaxation(tau_s, rep.diffusion * u.diffusion_m2s)
+    summary["tau_s_ps_elliott_yafet"], summary["b_so_T_elliott_yafet"] = tau_s, b_ey
+    return [f"  spin-orbit disorder {sp.so_disorder:g} meV: Born (Elliott-Yafet) tau_s = "
+            f"{tau_s:.4g} ps = {tau_s / rep.tau_ps:.3g} tau, B_so = {1e3 * b_ey:.4g} mT "
+            "(D of the on-site disorder)"]  # fmt: skip
+
+
 def _spin_orbit_summary(spec, dev, ds, rep, summary) -> list[str]:
     """Input spin-orbit couplings, the D'yakonov-Perel B_so and the low-field alpha (WAL).
 
@@ -426,6 +447,8 @@ def _spin_orbit_summary(spec, dev, ds, rep, summary) -> list[str]:
     sp, u = dev.spin, dev.units
     summary["rashba_meV_nm"], summary["dresselhaus_meV_nm"] = sp.rashba, sp.dresselhaus
     out = []
+    if sp.so_disorder:
+        out += _elliott_yafet_summary(dev, rep, summary)
     if sp.rashba and not sp.dresselhaus:
         b_dp = dyakonov_perel_b_so(sp.rashba, rep.k_f / u.a_nm, rep.tau_ps,
                                    rep.diffusion * u.diffusion_m2s)  # fmt: skip

@@ -75,6 +75,7 @@ SCHEMA = {
         "g_factor": (NUMBER, None),
         "rashba_meV_nm": (NUMBER, None),
         "dresselhaus_meV_nm": (NUMBER, None),
+        "so_disorder_meV": (NUMBER, None),
     },
     "disorder": {"box_meV": (NUMBER, REQUIRED)},
     "dephasing": {
@@ -365,7 +366,8 @@ def _semantic(s, source):
         raise SpecError("give device.hopping_meV or device.mass, not both")
     if (d["hopping_meV"] is not None or d["mass"] is not None) and d["lattice_constant_nm"] is None:
         raise SpecError("device.hopping_meV / device.mass need device.lattice_constant_nm")
-    spin_keys = [k for k in ("g_factor", "rashba_meV_nm", "dresselhaus_meV_nm") if d[k] is not None]
+    spin_keys = [k for k in ("g_factor", "rashba_meV_nm", "dresselhaus_meV_nm", "so_disorder_meV")
+                 if d[k] is not None]  # fmt: skip
     if spin_keys and not d["spin"]:
         raise SpecError(
             f"device.{', device.'.join(spin_keys)} need a spinful device: add device.spin = true "
@@ -424,6 +426,13 @@ def _semantic(s, source):
                     "antilocalization: it needs device.spin = true with a non-zero "
                     "device.g_factor and spin-orbit coupling (device.rashba_meV_nm)"
                 )
+            if d["so_disorder_meV"]:
+                raise SpecError(
+                    "fit.model_in_plane = 'finite_film_zeeman' takes D'yakonov-Perel triplets "
+                    "(Rashba coupling); with device.so_disorder_meV the spin relaxes "
+                    "isotropically (Elliott-Yafet), which the model does not describe: remove "
+                    "device.so_disorder_meV"
+                )
             if d["thickness"] != 1:
                 raise SpecError(
                     "fit.model_in_plane = 'finite_film_zeeman' describes a single layer, where "
@@ -453,9 +462,11 @@ def _semantic(s, source):
             "of the input coupling: it needs both field sweeps and fit.model_in_plane = "
             "'finite_film_zeeman'"
         )
-    if c["b_so_rtol"] is not None and (d["dresselhaus_meV_nm"] or not d["rashba_meV_nm"]):
+    if c["b_so_rtol"] is not None and (d["dresselhaus_meV_nm"] or not d["rashba_meV_nm"]
+                                       or d["so_disorder_meV"]):  # fmt: skip
         raise SpecError("check.b_so_rtol compares with the spin relaxation of Rashba coupling "
-                        "alone: set device.rashba_meV_nm and remove device.dresselhaus_meV_nm")  # fmt: skip
+                        "alone: set device.rashba_meV_nm and remove device.dresselhaus_meV_nm "
+                        "and device.so_disorder_meV")  # fmt: skip
     if c["tau_phi_rtol"] is not None and (
         dp["model"] == "none" or s["fit"]["model"] in ("ab", "none")
     ):

@@ -118,15 +118,20 @@ class _SpinOnsite(_Onsite):
 
 
 class _SpinHopping(_Hopping):
-    """Peierls hopping with spin-orbit coupling: exp(i theta) (-t 1 + S(to - from)) [t]."""
+    """Peierls hopping with spin-orbit coupling: exp(i theta) (-t 1 + S(to - from) + i s w . sigma) [t].
 
-    def __init__(self, y0, z0, t_z, lam_r, lam_d):
+    ``so_width``: the spin-orbit disorder's box width [t] (0 in the leads).
+    """
+
+    def __init__(self, y0, z0, t_z, lam_r, lam_d, so_width=0.0):
         super().__init__(y0, z0, t_z)
-        self.lam_r, self.lam_d = lam_r, lam_d
+        self.lam_r, self.lam_d, self.so_width = lam_r, lam_d, so_width
 
-    def __call__(self, to, fr, phi_perp, phi_par, flux_tube):
+    def __call__(self, to, fr, phi_perp, phi_par, flux_tube, seed):  # Kwant reads these names
         hop = super().__call__(to, fr, phi_perp, phi_par, flux_tube)  # -t_ij exp(i theta)
         so = _spin.spin_orbit_matrix(to.pos - fr.pos, self.lam_r, self.lam_d)
+        if self.so_width:
+            so = so + _spin.so_disorder_blocks(to.tag, fr.tag, seed, self.so_width)[0]
         return hop * _spin.SIGMA[0] - hop / abs(hop) * so
 
 
@@ -535,9 +540,12 @@ class Device:
             zeeman, params["phi_perp"], params["phi_par"]
         )
         phase = -hop / np.abs(hop)  # exp(i theta) of each bond
-        blocks = hop[:, None, None] * s0 + phase[:, None, None] * _spin.spin_orbit_matrix(
-            pos[b[:, 0]] - pos[b[:, 1]], lam_r, lam_d
-        )  # H[b0, b1]: the hop from b1 to b0
+        so = _spin.spin_orbit_matrix(pos[b[:, 0]] - pos[b[:, 1]], lam_r, lam_d)
+        width = self.spin.so_disorder_lattice(self.units)
+        if width:
+            tags = self.tags
+            so = so + _spin.so_disorder_blocks(tags[b[:, 0]], tags[b[:, 1]], params["seed"], width)
+        blocks = hop[:, None, None] * s0 + phase[:, None, None] * so  # H[b0, b1]: hop b1 -> b0
         site_r = np.concatenate([np.arange(n), b[:, 0], b[:, 1]])
         site_c = np.concatenate([np.arange(n), b[:, 1], b[:, 0]])
         vals = np.concatenate([onsite, blocks, np.conj(np.swapaxes(blocks, 1, 2))])
@@ -683,9 +691,10 @@ def _value_functions(onsite, y0, z0, t_z, spin, units, field_in_leads):
     Field-free leads carry neither the Peierls phase nor the Zeeman term.
     """
     zeeman, lam_r, lam_d = spin.lattice(units)
-    hopping = _SpinHopping(y0, z0, t_z, lam_r, lam_d)
-    if field_in_leads:
-        return _SpinOnsite(onsite, zeeman), hopping, _SpinLeadOnsite(onsite, zeeman), hopping
+    hopping = _SpinHopping(y0, z0, t_z, lam_r, lam_d, spin.so_disorder_lattice(units))
+    if field_in_leads:  # the leads are clean: no spin-orbit disorder
+        lead_hopping = _SpinHopping(y0, z0, t_z, lam_r, lam_d)
+        return _SpinOnsite(onsite, zeeman), hopping, _SpinLeadOnsite(onsite, zeeman), lead_hopping
     lead_onsite = onsite * _spin.SIGMA[0]
     return _SpinOnsite(onsite, zeeman), hopping, lead_onsite, _SpinLeadHopping(t_z, lam_r, lam_d)
 
@@ -939,6 +948,7 @@ def build(
     g_factor: float | None = None,
     rashba_meV_nm: float | None = None,
     dresselhaus_meV_nm: float | None = None,
+    so_disorder_meV: float | None = None,
 ) -> Device:
     """A device from named options in lab units: the one builder behind specs and the CLI.
 
@@ -963,13 +973,17 @@ def build(
     g_factor, rashba_meV_nm, dresselhaus_meV_nm : float
         Its Zeeman g factor and spin-orbit couplings alpha_R, beta [meV nm]
         (:class:`devices.Spin`); they need ``spin``.
+    so_disorder_meV : float
+        Spin-orbit disorder [meV] (Elliott-Yafet; ``devices.Spin.so_disorder``); needs ``spin``.
     """
     units = units_from_options(lattice_constant_nm, hopping_meV, mass)
-    couplings = {"g_factor": g_factor, "rashba": rashba_meV_nm, "dresselhaus": dresselhaus_meV_nm}
+    couplings = {"g_factor": g_factor, "rashba": rashba_meV_nm, "dresselhaus": dresselhaus_meV_nm,
+                 "so_disorder": so_disorder_meV}  # fmt: skip
     given = {k: v for k, v in couplings.items() if v is not None}
     if given and not spin:
         names = ", ".join({"g_factor": "g_factor", "rashba": "rashba_meV_nm",
-                           "dresselhaus": "dresselhaus_meV_nm"}[k] for k in given)  # fmt: skip
+                           "dresselhaus": "dresselhaus_meV_nm",
+                           "so_disorder": "so_disorder_meV"}[k] for k in given)  # fmt: skip
         raise ValueError(
             f"{names} need a spinful device: the device is spinless (one orbital per site, "
             "G per spin); set spin = true"

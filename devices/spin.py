@@ -1,4 +1,4 @@
-"""Spin: Zeeman coupling, Rashba and Dresselhaus spin-orbit coupling.
+"""Spin: Zeeman coupling, Rashba and Dresselhaus spin-orbit coupling, spin-orbit disorder.
 
 A spinful device carries two orbitals per site (spin up and down along z).
 Its Hamiltonian adds to the spinless one (times the unit matrix):
@@ -20,9 +20,13 @@ Its Hamiltonian adds to the spinless one (times the unit matrix):
   Spin-orbit coupling acts within each layer of a slab and in the leads
   (clean, so the leads are a uniform spin-orbit metal).
 
-The disorder stays spin-independent: with spin-orbit coupling, spin
-relaxes by precession between collisions (D'yakonov-Perel), which is the
-mechanism of a Rashba 2DEG.
+The on-site disorder is spin-independent: with Rashba or Dresselhaus
+coupling, spin relaxes by precession between collisions (D'yakonov-Perel),
+the mechanism of a 2DEG. Spin-orbit disorder (``so_disorder``) adds a random,
+time-reversal symmetric hop i w . sigma on every bond of the scattering
+region: spin flips at rare collisions (Elliott-Yafet), isotropically, the
+spin-orbit scattering of impurities in a metal film
+(:func:`elliott_yafet_spin_relaxation`).
 
 Conductance of a spinful device counts both spins: a spinful device with
 no spin-orbit coupling and no Zeeman term conducts exactly twice the
@@ -37,10 +41,20 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy import constants as sc
 
-__all__ = ["MU_B_MEV_PER_T", "SIGMA", "Spin", "dyakonov_perel_b_so", "in_plane_spin_relaxation"]
+from cooperon.constants import MU_B_MEV_PER_T
 
-#: Bohr magneton [meV/T].
-MU_B_MEV_PER_T = sc.physical_constants["Bohr magneton in eV/T"][0] * 1e3
+from .disorder import uniform
+
+__all__ = [
+    "MU_B_MEV_PER_T",
+    "SIGMA",
+    "Spin",
+    "b_so_from_spin_relaxation",
+    "dyakonov_perel_b_so",
+    "elliott_yafet_spin_relaxation",
+    "in_plane_spin_relaxation",
+    "so_disorder_blocks",
+]
 
 #: Unit matrix and Pauli matrices sigma_x, sigma_y, sigma_z.
 SIGMA = np.array([[[1, 0], [0, 1]], [[0, 1], [1, 0]], [[0, -1j], [1j, 0]], [[1, 0], [0, -1]]],
@@ -60,6 +74,13 @@ class Spin:
         Rashba coefficient alpha_R [meV nm] (in lattice units: t a).
     dresselhaus : float
         Linear Dresselhaus coefficient beta [meV nm].
+    so_disorder : float
+        Spin-orbit disorder [meV]: every bond of the scattering region gets
+        the hopping i w . sigma (times its Peierls phase), each component of
+        w drawn from a box of this width, from the disorder seed. It is
+        time-reversal symmetric and isotropic in spin: the Elliott-Yafet
+        spin relaxation of impurity spin-orbit scattering
+        (:func:`elliott_yafet_spin_relaxation`). The leads stay clean.
 
     All zero gives a spin-degenerate device: twice the spinless conductance.
     """
@@ -67,17 +88,27 @@ class Spin:
     g_factor: float = 0.0
     rashba: float = 0.0
     dresselhaus: float = 0.0
+    so_disorder: float = 0.0
 
     def __post_init__(self):
-        for name in ("g_factor", "rashba", "dresselhaus"):
+        for name in ("g_factor", "rashba", "dresselhaus", "so_disorder"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise TypeError(f"Spin.{name} must be a number, got {value!r}")
             if not math.isfinite(value):
                 raise ValueError(f"Spin.{name} must be finite, got {value!r}")
+        if self.so_disorder < 0:
+            raise ValueError(
+                f"Spin.so_disorder is a box width [meV], >= 0; got {self.so_disorder!r}"
+            )
 
     @property
     def has_spin_orbit(self) -> bool:
+        return bool(self.rashba or self.dresselhaus or self.so_disorder)
+
+    @property
+    def has_uniform_spin_orbit(self) -> bool:
+        """Rashba or Dresselhaus coupling (D'yakonov-Perel spin relaxation)."""
         return bool(self.rashba or self.dresselhaus)
 
     def to_dict(self) -> dict:
@@ -96,11 +127,17 @@ class Spin:
         scale = 1.0 / (2 * units.a_nm * units.t_meV)
         return zeeman, self.rashba * scale, self.dresselhaus * scale
 
+    def so_disorder_lattice(self, units) -> float:
+        """The spin-orbit disorder's box width [t]."""
+        return self.so_disorder / units.t_meV
+
     def describe(self, units) -> str:
         lines = [f"  spin: g = {self.g_factor:g}, alpha_R = {self.rashba:g} meV nm, "
                  f"beta_D = {self.dresselhaus:g} meV nm"]  # fmt: skip
+        if self.so_disorder:
+            lines[0] += f", spin-orbit disorder {self.so_disorder:g} meV"
         _, lam_r, lam_d = self.lattice(units)
-        if self.has_spin_orbit:
+        if self.has_uniform_spin_orbit:
             lines.append(f"        lattice: lambda_R = {lam_r:.4g} t, lambda_D = {lam_d:.4g} t")
         return "\n".join(lines)
 
@@ -118,6 +155,70 @@ def spin_orbit_matrix(d, lam_r: float, lam_d: float) -> np.ndarray:
     dy = np.rint(d[..., 1])[..., None, None]
     sx, sy = SIGMA[1], SIGMA[2]
     return 1j * dx * (-lam_r * sy + lam_d * sx) + 1j * dy * (lam_r * sx - lam_d * sy)
+
+
+#: Streams of :func:`devices.disorder.uniform` for the three components of the spin-orbit
+#: disorder (0 is the on-site energy, 1-4 the probe placement).
+SO_DISORDER_STREAMS = (8, 9, 10)
+
+
+def so_disorder_blocks(tag_to, tag_fr, seed: int, width: float) -> np.ndarray:
+    """Spin-orbit disorder of the hops fr -> to [t]: i s w . sigma, shape (n, 2, 2).
+
+    ``tag_to``, ``tag_fr``: integer lattice tags, shape (n, d). The vector w
+    of a bond depends on the seed and on its two tags, not on the direction
+    of the hop: each component is a box number of width ``width`` drawn from
+    the bond's tags in lexicographic order. The sign s is +1 for the hop from
+    the lower tag to the higher and -1 back, so the two hops are Hermitian
+    conjugates. Time reversal (i sigma_y K) leaves i w . sigma unchanged.
+    """
+    to = np.atleast_2d(np.asarray(tag_to, dtype=np.int64))
+    fr = np.atleast_2d(np.asarray(tag_fr, dtype=np.int64))
+    diff = to - fr
+    first = np.argmax(diff != 0, axis=1)
+    sign = np.sign(diff[np.arange(len(diff)), first]).astype(float)  # +1: fr < to
+    up = sign > 0
+    key = np.where(up[:, None], np.hstack([fr, to]), np.hstack([to, fr]))
+    w = np.stack([width * (uniform(key, seed, stream=k) - 0.5) for k in SO_DISORDER_STREAMS], -1)
+    return 1j * sign[:, None, None] * np.einsum("na,aij->nij", w, SIGMA[1:])
+
+
+def elliott_yafet_spin_relaxation(so_disorder: float, energy: float) -> float:
+    """hbar / tau_s [t]: the spin relaxation rate of spin-orbit disorder on a square lattice.
+
+    Born approximation (golden rule, lattice units hbar = a = t = 1) for the
+    bond disorder of :func:`so_disorder_blocks` on a single layer with band
+    eps(k) = 4 - 2 cos k_x - 2 cos k_y, at ``energy`` [t] above the band
+    bottom, box width W = ``so_disorder`` [t]. Each component a of
+    w . sigma scatters k -> k' with <|V_a|^2> = (W^2 / 12) sum_d 4 sin^2((k_d + k'_d) / 2) / N;
+    on the Fermi line cos k_x + cos k_y = (4 - E) / 2, so the Fermi-line
+    average of the rate is the same for every k,
+
+        hbar Gamma_a = 2 pi nu (W^2 / 12) [4 - (4 - E)^2 / 4]
+
+    (nu: density of states per site and spin). A scattering by sigma_x or
+    sigma_y reverses s_z; by sigma_z, it keeps it; so every spin component
+    relaxes at 1/tau_s = 2 (Gamma_a + Gamma_b) = 4 Gamma_a: isotropic, the
+    Elliott-Yafet case, tau_s proportional to the elastic time of the
+    spin-orbit scatterers. The triplet Cooperons relax at the same rate, so
+    HLN's B_so is (3/4) hbar / (4 e D tau_s) (:func:`b_so_from_spin_relaxation`).
+    """
+    from . import bands
+
+    if so_disorder < 0 or not math.isfinite(so_disorder):
+        raise ValueError(f"so_disorder is a box width [t], >= 0; got {so_disorder!r}")
+    if not 0 < energy < 8:
+        raise ValueError(f"energy {energy!r} t is outside the band (0, 8) t of a single layer")
+    nu = bands.dos(energy)
+    return 4 * 2 * math.pi * nu * so_disorder**2 / 12 * (4 - (4 - energy) ** 2 / 4)
+
+
+def b_so_from_spin_relaxation(tau_s_ps: float, diffusion_m2s: float) -> float:
+    """B_so [T] of HLN (triplet field B_phi + (4/3) B_so) for isotropic spin relaxation tau_s [ps].
+
+    The triplet Cooperons relax at 1/tau_s, so (4/3) B_so = hbar / (4 e D tau_s).
+    """
+    return 0.75 * sc.hbar / (4 * sc.e * diffusion_m2s * tau_s_ps * 1e-12)
 
 
 def zeeman_matrix(zeeman: float, phi_perp: float, phi_par) -> np.ndarray:

@@ -43,10 +43,7 @@ import math
 import numpy as np
 from scipy import interpolate, linalg
 
-from cooperon.constants import HBAR_OVER_E, M_E, E
-
-#: e / (2 m_e) [rad s^-1 T^-1]: the Larmor frequency g mu_B B / hbar is g B e / (2 m_e).
-LARMOR_PER_T = E / (2 * M_E)
+from cooperon.constants import HBAR_OVER_E, LARMOR_PER_T
 
 __all__ = [
     "MAX_FIELDS",

@@ -42,9 +42,8 @@ from dataclasses import dataclass
 import lmfit
 import numpy as np
 from scipy import linalg
-from scipy.constants import physical_constants
 
-from cooperon.constants import HBAR_OVER_E
+from cooperon.constants import HBAR_OVER_E, LARMOR_PER_T, MU_B_MEV_PER_T
 
 from . import lineshapes as ls
 from .result import FitFlag, FitResult
@@ -1311,8 +1310,6 @@ class FiniteFilmSpinOrbit(FiniteFilm):
 #: spin-orbit splitting 2 alpha_R k_F (validation page: the model followed simulated films
 #: there, and fell below them beyond).
 ZEEMAN_WINDOW = 0.25
-#: Bohr magneton [meV/T]
-MU_B_MEV_PER_T = 1e3 * physical_constants["Bohr magneton in eV/T"][0]
 
 
 class FiniteFilmZeeman(FiniteFilmSpinOrbit):
@@ -1392,7 +1389,6 @@ class FiniteFilmZeeman(FiniteFilmSpinOrbit):
 
     def scale_field(self, values):
         # the in-plane field at which omega_Z^2 tau_so tau_phi = 1
-        from .finite import LARMOR_PER_T
 
         m_so = 4 * values["b_so"] / HBAR_OVER_E
         return math.sqrt(m_so / values["l_phi"] ** 2) / (abs(self.g_factor) * LARMOR_PER_T

@@ -182,6 +182,7 @@ def test_show_spec_prints_regime_report(tmp_path):
         ("fit.model='graphene_so'", "the graphene models describe graphene"),
         ("check.tau_phi_rtol=-1", "check.tau_phi_rtol is a relative tolerance > 0"),
         ("device.rashba_meV_nm=10", "device.rashba_meV_nm need a spinful device: add device.spin"),
+        ("device.so_disorder_meV=2", "device.so_disorder_meV need a spinful device"),
         ("device.spin=true", "fit.g_s = 1 does not match the device: a spinful device counts both"),
     ],
 )
@@ -213,6 +214,7 @@ ZEEMAN = [
             "check.in_plane_ratio_rtol=0.2",
             "holds l_phi at the perpendicular value and fits B_so: use check.b_so_rtol",
         ),
+        ("device.so_disorder_meV=5.0", "spin relaxes isotropically \\(Elliott-Yafet\\)"),
         ("device.dresselhaus_meV_nm=5.0", None),
     ],
 )
@@ -319,7 +321,7 @@ def test_spinful_run_reports_spin_orbit(tmp_path):
     out = tmp_path / "r"
     run = cooperon("run", bare, "--out", out, "--no-progress", "--keep-going",
                    *sets(["device.spin=true", "device.rashba_meV_nm=34.0",
-                          "fit.model='finite_film_so'", "sweep.realizations=2",
+                          "device.so_disorder_meV=5.0", "fit.model='finite_film_so'", "sweep.realizations=2",
                           "sweep.b_perp_mT={start=0.0, stop=180.0, num=7}"]))  # fmt: skip
     assert run.returncode in (0, 1), run.stderr
     fit = json.loads((out / "fit.json").read_text())
@@ -331,9 +333,12 @@ def test_spinful_run_reports_spin_orbit(tmp_path):
         "alpha_stderr",
         "alpha_free",
         "b_so_T_dyakonov_perel",
+        "b_so_T_elliott_yafet",
+        "tau_s_ps_elliott_yafet",
     ):
         assert key in fit, key
-    assert fit["rashba_meV_nm"] == 34.0
+    assert fit["rashba_meV_nm"] == 34.0 and fit["so_disorder_meV"] == 5.0
     ds = xr.open_dataset(out / "sweep.nc")
     assert ds.attrs["spin_degeneracy"] == 2 and ds["G"].attrs["spin"].startswith("both spins")
-    assert "alpha_R = 34 meV nm" in (out / "report.txt").read_text()
+    report = (out / "report.txt").read_text()
+    assert "alpha_R = 34 meV nm" in report and "Born (Elliott-Yafet) tau_s" in report

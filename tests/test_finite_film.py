@@ -304,7 +304,8 @@ def test_finite_film_zeeman_limits():
     rate omega_Z^2 tau_so (Maekawa-Fukuyama), to first order in tau_phi / tau_so."""
     from scipy import constants as sc
 
-    from fits.finite import LARMOR_PER_T, finite_film_zeeman, zero_field
+    from cooperon.constants import LARMOR_PER_T
+    from fits.finite import finite_film_zeeman, zero_field
 
     assert LARMOR_PER_T * sc.hbar == pytest.approx(sc.physical_constants["Bohr magneton"][0],
                                                    rel=1e-12)  # fmt: skip

@@ -22,11 +22,19 @@ from scipy import constants as sc
 import devices
 import transport
 from devices import Spin, Units
-from devices.spin import MU_B_MEV_PER_T, SIGMA, dyakonov_perel_b_so
+from devices.spin import (
+    MU_B_MEV_PER_T,
+    SIGMA,
+    b_so_from_spin_relaxation,
+    dyakonov_perel_b_so,
+    elliott_yafet_spin_relaxation,
+    so_disorder_blocks,
+)
 from transport.solver import Solver
 
 E = 1.03  # [t]
 SO = Spin(g_factor=2.0, rashba=0.3, dresselhaus=0.1)  # lattice units: meV nm = t a
+EY = Spin(g_factor=2.0, rashba=0.1, so_disorder=0.8)  # with spin-orbit disorder [t]
 
 
 @pytest.mark.parametrize(
@@ -35,8 +43,11 @@ SO = Spin(g_factor=2.0, rashba=0.3, dresselhaus=0.1)  # lattice units: meV nm = 
         lambda: devices.film(6, 5, spin=SO),
         lambda: devices.film(4, 5, thickness=2, spin=Spin(g_factor=-0.4, rashba=0.2)),
         lambda: devices.ring(3, 6, spin=SO),
+        lambda: devices.film(6, 5, spin=EY),
+        lambda: devices.film(4, 5, thickness=2, spin=EY),
+        lambda: devices.ring(3, 6, spin=EY),
     ],
-    ids=["film", "slab", "ring"],
+    ids=["film", "slab", "ring", "film-so-disorder", "slab-so-disorder", "ring-so-disorder"],
 )
 def test_spin_hamiltonian_equals_kwant(make):
     dev = make()
@@ -172,6 +183,85 @@ def test_time_reversal_with_spin_orbit():
     assert _g(dev, E, b_perp=-5e-3, disorder=2.0, seed=1) == pytest.approx(g_plus, rel=1e-11)
 
 
+def test_spin_orbit_disorder_is_a_random_time_reversal_symmetric_hop():
+    """i s w . sigma: the hop from the lower tag to the higher has s = +1, the way back is its
+    Hermitian conjugate, w is a box of the stated width (mean 0, variance W^2/12 within 5
+    standard errors) drawn per bond and seed; Kramers pairs at B = 0; G(B) = G(-B)."""
+    rng = np.random.default_rng(0)
+    a = rng.integers(-50, 50, size=(20000, 2))
+    b = a + np.array([[1, 0]])
+    up, down = so_disorder_blocks(b, a, 7, 2.0), so_disorder_blocks(a, b, 7, 2.0)
+    np.testing.assert_allclose(down, np.conj(np.swapaxes(up, 1, 2)), atol=0)
+    w = np.stack([np.real(-1j * np.einsum("nij,ji->n", up, SIGMA[k])) / 2 for k in (1, 2, 3)], -1)
+    # the bonds repeat (a random sample of sites on a 100 x 100 patch): take each bond once
+    _, first = np.unique(a, axis=0, return_index=True)
+    w = w[first]
+    assert np.all(np.abs(w) <= 1.0) and np.abs(w.mean(0)).max() < 5 * math.sqrt(1 / 3 / len(w))
+    var_se = math.sqrt((1 / 5 - 1 / 9) / len(w))  # box of half-width 1: m4 = 1/5, m2 = 1/3
+    np.testing.assert_allclose(w.var(0), 1 / 3, atol=5 * var_se)
+    assert not np.allclose(so_disorder_blocks(b, a, 8, 2.0), up)  # another seed, another draw
+    # time reversal i sigma_y K leaves the hop unchanged
+    np.testing.assert_allclose(SIGMA[2] @ np.conj(up) @ SIGMA[2], up, atol=1e-15)
+    dev = devices.film(12, 14, spin=Spin(so_disorder=1.5))
+    p = dev.params(disorder=2.0, seed=1)
+    h = dev.hamiltonian(p).toarray()
+    np.testing.assert_allclose(h, h.conj().T, atol=0)
+    t = kwant.smatrix(dev.system, E, params=p).submatrix(1, 0)
+    tau = np.sort(np.linalg.eigvalsh(t.conj().T @ t))
+    assert np.max(tau) > 0.1
+    np.testing.assert_allclose(tau[::2], tau[1::2], atol=1e-10)
+    g_plus = _g(dev, E, b_perp=5e-3, disorder=2.0, seed=1)
+    assert _g(dev, E, b_perp=-5e-3, disorder=2.0, seed=1) == pytest.approx(g_plus, rel=1e-11)
+    # spin-orbit disorder alone changes G, and does not touch the leads
+    assert abs(g_plus - _g(devices.film(12, 14, spin=True), E, b_perp=5e-3, disorder=2.0,
+                           seed=1)) > 1e-3  # fmt: skip
+
+
+def _fermi_line(f, energy):
+    """integral d^2k/(2 pi)^2 delta(E - eps(k)) f(kx, ky) on the square lattice, by quadrature:
+    for each kx, ky = +- arccos(c0 - cos kx) with weight 1 / (2 |sin ky|)."""
+    from scipy import integrate
+
+    c0 = (4 - energy) / 2  # cos kx + cos ky on the Fermi line
+
+    def g(kx):
+        c = c0 - math.cos(kx)
+        if abs(c) >= 1:
+            return 0.0
+        ky = math.acos(c)
+        return (f(kx, ky) + f(kx, -ky)) / (2 * math.sin(ky))
+
+    lim = math.acos(c0 - 1) if c0 - 1 > -1 else math.pi
+    return (
+        integrate.quad(g, -lim, lim, limit=400, epsabs=1e-13, epsrel=1e-11)[0] / (2 * math.pi) ** 2
+    )
+
+
+def test_elliott_yafet_rate_is_the_golden_rule_on_the_fermi_line():
+    """hbar/tau_s = 4 x 2 pi (W^2/12) x the Fermi-line integral of sum_d 4 sin^2((k_d + k'_d)/2),
+    at two k on the line (the closed form says every k gives the same), by quadrature to 1e-8;
+    B_so = (3/4) hbar / (4 e D tau_s)."""
+    width = 0.7
+    for energy in (0.4, 1.03, 2.5, 3.7):
+        assert _fermi_line(lambda qx, qy: 1.0, energy) == pytest.approx(devices.bands.dos(energy),
+                                                                        rel=1e-8)  # fmt: skip
+        c0 = (4 - energy) / 2
+        for kx in (0.0, 0.3 * math.acos(max(c0 - 1, -1.0))):
+            ky = math.acos(c0 - math.cos(kx))
+
+            def element(qx, qy, kx=kx, ky=ky):
+                return 4 * math.sin((kx + qx) / 2) ** 2 + 4 * math.sin((ky + qy) / 2) ** 2
+
+            gamma_a = 2 * math.pi * width**2 / 12 * _fermi_line(element, energy)
+            rate = elliott_yafet_spin_relaxation(width, energy)
+            assert rate == pytest.approx(4 * gamma_a, rel=1e-8)
+    with pytest.raises(ValueError, match="outside the band"):
+        elliott_yafet_spin_relaxation(1.0, 8.5)
+    d, tau_s = 0.01, 3.0  # [m^2/s], [ps]
+    want = sc.hbar / (4 * sc.e * d * tau_s * 1e-12) * 3 / 4
+    assert b_so_from_spin_relaxation(tau_s, d) == pytest.approx(want, rel=1e-14)
+
+
 def test_in_plane_field_on_a_single_layer_needs_zeeman():
     with pytest.raises(ValueError, match="give it a spin with a g factor"):
         devices.film(10, 10).params(b_par=1.0)
@@ -190,6 +280,10 @@ def test_spin_options_on_a_spinless_device_are_refused():
     assert dev.spin == Spin(rashba=0.2) and dev.norbs == 2 and dev.g_s == 2
     with pytest.raises(ValueError, match="finite"):
         Spin(rashba=float("nan"))
+    with pytest.raises(ValueError, match="so_disorder_meV need a spinful"):
+        devices.build("film", width_nm=10, length_nm=10, so_disorder_meV=1.0)
+    with pytest.raises(ValueError, match="box width"):
+        Spin(so_disorder=-1.0)
     with pytest.raises(TypeError, match="devices.Spin"):
         devices.film(5, 5, spin="rashba")
     with pytest.raises(ValueError, match="spinless film or wire.*method='sparse'"):
@@ -206,6 +300,10 @@ def test_spin_spec_round_trip():
     assert again.spin == SO and again.spec() == dev.spec()
     assert "spin" not in devices.film(8, 9).spec()  # spinless specs are unchanged
     assert "alpha_R = 0.3 meV nm" in dev.describe()
+    ey = devices.film(10, 12, spin=EY)
+    assert (
+        devices.from_spec(ey.spec()).spin == EY and "spin-orbit disorder 0.8 meV" in ey.describe()
+    )
 
 
 def test_dyakonov_perel_b_so_is_hbar_over_4e_lso_squared():
