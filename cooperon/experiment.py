@@ -498,6 +498,15 @@ def _checks(spec, dev, summary) -> list[dict]:
                         target=f"h/(e pi r_mean^2) = {expected:.4g} mT within "
                         f"{100 * c['ab_period_rtol']:g}% (+ 2 standard errors)", input=expected,
                         rtol=c["ab_period_rtol"], **{"pass": bool(ok)}))  # fmt: skip
+    if c["b_so_rtol"] is not None and "b_so_T_elliott_yafet" in summary:
+        want, b_so = summary["b_so_T_elliott_yafet"], summary.get("b_so_T")
+        err = (summary.get("b_so_T_stderr") or 0.0) / want
+        ratio = math.nan if b_so is None else b_so / want
+        ok = b_so is not None and abs(ratio - 1) <= c["b_so_rtol"] + 2 * err
+        out.append(dict(name="b_so_elliott_yafet", measured=ratio, error=err,
+                        target=f"fitted / Born (Elliott-Yafet) B_so = 1 within "
+                        f"{100 * c['b_so_rtol']:g}% (+ 2 standard errors)", input=want,
+                        rtol=c["b_so_rtol"], **{"pass": bool(ok)}))  # fmt: skip
     return out
 
 
@@ -568,6 +577,10 @@ def _wl_figure(ds, result, axis, path):
         top.set_title(f"Zeeman only: B_so = {result.values['b_so']:.3g} +- "
                       f"{_err(result.stderr.get('b_so'))} T (l_phi held at "
                       f"{1e9 * result.values['l_phi']:.3g} nm)", fontsize=10)  # fmt: skip
+    elif tau is not None and "b_so" in result.values:
+        top.set_title(f"tau_phi = {tau[0]:.3g} +- {tau[1]:.2g} ps, B_so = "
+                      f"{1e3 * result.values['b_so']:.3g} +- "
+                      f"{_err(1e3 * (result.stderr.get('b_so') or math.nan))} mT", fontsize=10)  # fmt: skip
     elif tau is not None:
         top.set_title(f"tau_phi = {tau[0]:.3g} +- {tau[1]:.2g} ps")
     top.legend(fontsize=8)

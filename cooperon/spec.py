@@ -21,8 +21,10 @@ Sections::
                     tau_phi(T) = tau_0_ps (T / t_ref_K)^(-p) (or law = "aak" from
                     sheet_resistance_ohm); the sweep runs at every temperature
     [check]         tolerances the run must meet: fitted tau_phi, AB period, the
-                    ratio of in-plane to perpendicular l_phi, the in-plane Zeeman
-                    B_so against the input coupling's (b_so_rtol); for a temperature
+                    ratio of in-plane to perpendicular l_phi, a fitted B_so against
+                    the input's spin relaxation (b_so_rtol: the in-plane Zeeman fit
+                    of a Rashba film, or hln_so / finite_film_so on a film with
+                    spin-orbit disorder); for a temperature
                     series the exponent p (p_tol) and the zero-field rise (rise_rtol)
     [output]        figures
 
@@ -55,6 +57,9 @@ class SpecError(ValueError):
 REQUIRED = object()
 NUMBER = (int, float)
 AXIS = "axis"
+
+#: Perpendicular-field models with a fitted B_so.
+SO_MODELS = ("hln_so", "finite_film_so")
 
 SCHEMA = {
     "title": (str, ""),
@@ -454,19 +459,32 @@ def _semantic(s, source):
             )
     elif c["in_plane_ratio_rtol"] is not None:
         raise SpecError("check.in_plane_ratio_rtol needs both sweep.b_perp_mT and sweep.b_par_mT")
-    if c["b_so_rtol"] is not None and not (
-        is_orientation(s) and s["fit"]["model_in_plane"] == "finite_film_zeeman"
+    zeeman_b_so = is_orientation(s) and s["fit"]["model_in_plane"] == "finite_film_zeeman"
+    elliott_yafet_b_so = bool(
+        d["so_disorder_meV"] and not is_orientation(s) and s["fit"]["model"] in SO_MODELS
+    )
+    if c["b_so_rtol"] is not None and not (zeeman_b_so or elliott_yafet_b_so):
+        raise SpecError(
+            "check.b_so_rtol compares a fitted B_so with the spin relaxation of the input: "
+            "either the in-plane Zeeman fit of a Rashba film (both field sweeps and "
+            "fit.model_in_plane = 'finite_film_zeeman'), or a perpendicular fit with "
+            f"spin-orbit (fit.model = {' or '.join(repr(m) for m in SO_MODELS)}) of a film with "
+            "spin-orbit disorder (device.so_disorder_meV)"
+        )
+    if (
+        elliott_yafet_b_so
+        and c["b_so_rtol"] is not None
+        and (d["rashba_meV_nm"] or d["dresselhaus_meV_nm"] or d["thickness"] != 1)
     ):
         raise SpecError(
-            "check.b_so_rtol compares the B_so of the in-plane Zeeman fit with the spin relaxation "
-            "of the input coupling: it needs both field sweeps and fit.model_in_plane = "
-            "'finite_film_zeeman'"
+            "check.b_so_rtol on a film with spin-orbit disorder compares with its Born "
+            "(Elliott-Yafet) spin relaxation, computed for a single layer without Rashba or "
+            "Dresselhaus coupling: remove those couplings and set device.thickness = 1"
         )
-    if c["b_so_rtol"] is not None and (d["dresselhaus_meV_nm"] or not d["rashba_meV_nm"]
-                                       or d["so_disorder_meV"]):  # fmt: skip
+    if zeeman_b_so and c["b_so_rtol"] is not None and (d["dresselhaus_meV_nm"]
+                                                        or not d["rashba_meV_nm"]):  # fmt: skip
         raise SpecError("check.b_so_rtol compares with the spin relaxation of Rashba coupling "
-                        "alone: set device.rashba_meV_nm and remove device.dresselhaus_meV_nm "
-                        "and device.so_disorder_meV")  # fmt: skip
+                        "alone: set device.rashba_meV_nm and remove device.dresselhaus_meV_nm")  # fmt: skip
     if c["tau_phi_rtol"] is not None and (
         dp["model"] == "none" or s["fit"]["model"] in ("ab", "none")
     ):

@@ -190,9 +190,12 @@ def elliott_yafet_spin_relaxation(so_disorder: float, energy: float) -> float:
     bond disorder of :func:`so_disorder_blocks` on a single layer with band
     eps(k) = 4 - 2 cos k_x - 2 cos k_y, at ``energy`` [t] above the band
     bottom, box width W = ``so_disorder`` [t]. Each component a of
-    w . sigma scatters k -> k' with <|V_a|^2> = (W^2 / 12) sum_d 4 sin^2((k_d + k'_d) / 2) / N;
-    on the Fermi line cos k_x + cos k_y = (4 - E) / 2, so the Fermi-line
-    average of the rate is the same for every k,
+    w . sigma scatters k -> k' with the mean squared matrix element
+
+        (W^2 / 12) sum_d 4 sin^2((k_d + k'_d) / 2) / N
+
+    (N sites, d = x, y); on the Fermi line cos k_x + cos k_y = (4 - E) / 2,
+    so the Fermi-line average of the rate is the same for every k,
 
         hbar Gamma_a = 2 pi nu (W^2 / 12) [4 - (4 - E)^2 / 4]
 

@@ -31,6 +31,7 @@ REDUCED = {
     "slab_orientation.toml": ["sweep.realizations=4"],
     "cooling_film.toml": ["sweep.realizations=24"],
     "antilocalization.toml": ["sweep.realizations=16"],
+    "spin_orbit_scatterers.toml": ["sweep.realizations=8"],
 }
 
 
@@ -63,11 +64,11 @@ def test_example_passes_its_own_checks(path, tmp_path):
     assert not [w for w in res["regime_warnings"] if w["blocking"]]
     sp = spec_mod.load(path, REDUCED[path.name])
     checks = {c["name"]: c for c in res["checks"]}
-    for key in ("tau_phi_rtol", "ab_period_rtol", "in_plane_ratio_rtol", "p_tol", "rise_rtol"):
+    names = {"tau_phi_rtol": "tau_phi", "ab_period_rtol": "ab_period_mT",
+             "in_plane_ratio_rtol": "in_plane_ratio", "p_tol": "p", "rise_rtol": "rise",
+             "b_so_rtol": "b_so_elliott_yafet"}  # fmt: skip
+    for key, name in names.items():
         if sp["check"][key] is not None:
-            name = {"tau_phi_rtol": "tau_phi", "ab_period_rtol": "ab_period_mT",
-                    "in_plane_ratio_rtol": "in_plane_ratio", "p_tol": "p",
-                    "rise_rtol": "rise"}[key]  # fmt: skip
             assert checks[name]["pass"], checks[name]
     assert checks, "every example states a check"
     for name in ("fit.json", "report.txt", "device.png"):
@@ -227,8 +228,28 @@ def test_zeeman_orientation_spec_errors(override, message):
         return
     with pytest.raises(spec_mod.SpecError, match=message):
         spec_mod.load(path, [*ZEEMAN, override])
-    with pytest.raises(spec_mod.SpecError, match="check.b_so_rtol compares the B_so"):
+    with pytest.raises(spec_mod.SpecError, match="check.b_so_rtol compares a fitted B_so"):
         spec_mod.load(path, ["check.b_so_rtol=0.3"])
+
+
+def test_elliott_yafet_b_so_check():
+    """check.b_so_rtol on a film with spin-orbit disorder: a spin-orbit fit model and no Rashba or
+    Dresselhaus coupling; the check compares the fitted B_so with the Born value (+ 2 s.e.)."""
+    from cooperon.experiment import _checks
+
+    path = ROOT / "examples" / "antilocalization.toml"
+    ey = ["device.rashba_meV_nm=0.0", "device.so_disorder_meV=5.0", "fit.model='finite_film_so'",
+          "check.b_so_rtol=0.25"]  # fmt: skip
+    sp = spec_mod.load(path, ey)
+    with pytest.raises(spec_mod.SpecError, match="check.b_so_rtol compares a fitted B_so"):
+        spec_mod.load(path, [*ey, "fit.model='finite_film'"])
+    with pytest.raises(spec_mod.SpecError, match="remove those couplings"):
+        spec_mod.load(path, [*ey, "device.rashba_meV_nm=5.0"])
+    want = 0.2
+    for b_so, err, ok in [(0.24, 0.01, True), (0.3, 0.01, False), (0.3, 0.03, True)]:
+        summary = {"b_so_T": b_so, "b_so_T_stderr": err, "b_so_T_elliott_yafet": want}
+        (check,) = [c for c in _checks(sp, None, summary) if c["name"] == "b_so_elliott_yafet"]
+        assert check["pass"] is ok and check["measured"] == pytest.approx(b_so / want)
 
 
 def test_zeeman_orientation_run(tmp_path):
