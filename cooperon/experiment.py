@@ -466,8 +466,14 @@ def _spin_orbit_summary(spec, dev, ds, rep, summary) -> list[str]:
         summary["alpha_free"], summary["alpha_free_stderr"] = value, err
         if "alpha" not in summary:  # the model has none (B_so sets its amplitude)
             summary["alpha"], summary["alpha_stderr"] = value, err
-        out.append(f"  alpha (HLN, alpha free) = {value:.3f} +- {_err(err)} "
-                   "(g_s = 2: 1 WL, -1/2 strong spin-orbit)")  # fmt: skip
+        if err is None or not math.isfinite(err) or err > 1.5:
+            out.append(f"  alpha (HLN, alpha free) = {value:.3f} +- {_err(err)}: undetermined, "
+                       "the error spans the whole range from -1/2 to 1; a curve that turns "
+                       "from antilocalization back to weak localization is not one HLN line "
+                       "shape (the spin-orbit fit's B_so describes it)")  # fmt: skip
+        else:
+            out.append(f"  alpha (HLN, alpha free) = {value:.3f} +- {_err(err)} "
+                       "(g_s = 2: 1 WL, -1/2 strong spin-orbit)")  # fmt: skip
     return out
 
 
