@@ -570,9 +570,9 @@ def _save(a):
     path = OUT / "bench.json"
     old = json.loads(path.read_text()) if path.exists() else {"rows": []}
 
-    def key(r):
+    def key(r):  # a rule's row (the automatic density) is replaced whatever density it chose
         return (r["case"], r.get("width"), r.get("length"), r.get("size"), r.get("fixed"),
-                r.get("probe_density"), r.get("dimension"))  # fmt: skip
+                r.get("rule") or r.get("probe_density"), r.get("dimension"))  # fmt: skip
 
     mine = {key(r) for r in ROWS}
     rows = [r for r in old["rows"] if key(r) not in mine] + ROWS

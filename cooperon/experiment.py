@@ -310,7 +310,11 @@ def _zeeman_summary(spec, dev, ds, rep, result, summary, checks) -> list[str]:
     ``devices.spin.in_plane_spin_relaxation`` (the kinetic equation, any
     Omega tau; D'yakonov-Perel for Omega tau << 1); the ``b_so_rtol`` check.
     """
-    from devices.spin import dyakonov_perel_b_so, in_plane_spin_relaxation
+    from devices.spin import (
+        dyakonov_perel_lattice_b_so,
+        dyakonov_perel_omega_tau,
+        in_plane_spin_relaxation,
+    )
 
     sp, u = dev.spin, dev.units
     b_so, err = result.values["b_so"], result.stderr.get("b_so")
@@ -321,8 +325,9 @@ def _zeeman_summary(spec, dev, ds, rep, result, summary, checks) -> list[str]:
     if not sp.rashba or sp.dresselhaus:
         return lines
     d_si = ds.attrs.get("diffusion_m2s")
-    b_dp = dyakonov_perel_b_so(sp.rashba, rep.k_f / u.a_nm, rep.tau_ps, d_si)
-    spin_turn = 4 * sp.lattice(u)[1] * rep.k_f * rep.tau_ps / u.time_ps  # Omega tau
+    b_dp = dyakonov_perel_lattice_b_so(sp.rashba, 0.0, u)
+    spin_turn = dyakonov_perel_omega_tau(sp.rashba, 0.0, u, rep.diffusion * u.diffusion_m2s,
+                                         rep.tau_ps)  # fmt: skip
     # the same rate at any Omega tau (kinetic equation): B_so = hbar / (4 e D tau_xx)
     b_kin = HBAR_OVER_E / (4 * d_si * rep.tau_ps * 1e-12) * in_plane_spin_relaxation(spin_turn)
     summary["b_so_T_dyakonov_perel"] = b_dp
@@ -408,6 +413,11 @@ def _ab(dev, ds):
     return res
 
 
+#: The largest spin turn per collision, Omega tau, of the diffusive-spin regime in which the
+#: D'yakonov-Perel B_so holds (the validation's check runs at 0.3).
+DP_OMEGA_TAU_MAX = 0.5
+
+
 def _err(value) -> str:
     """A standard error for a report line; "undetermined" when the fit could not give one."""
     return "undetermined" if value is None or not math.isfinite(value) else f"{value:.2g}"
@@ -437,26 +447,37 @@ def _spin_orbit_summary(spec, dev, ds, rep, summary) -> list[str]:
     """Input spin-orbit couplings, the D'yakonov-Perel B_so and the low-field alpha (WAL).
 
     Adds to ``summary``: ``rashba_meV_nm``, ``dresselhaus_meV_nm``,
-    ``b_so_T_dyakonov_perel`` (Rashba only, diffusive estimate) and, from an
+    ``b_so_T_dyakonov_perel`` (single layer; exact on the lattice for Omega tau << 1),
+    ``b_so_T_dyakonov_perel_kinetic`` (Rashba or Dresselhaus alone, at the film's Omega tau),
+    ``omega_so_tau`` and, from an
     HLN fit with alpha free on the same data (g_s = 2: -1/2 is strong
     spin-orbit coupling), ``alpha_free`` and ``alpha_free_stderr``, also as ``alpha`` and
     ``alpha_stderr`` when the fit model has no alpha of its own.
     """
-    from devices.spin import dyakonov_perel_b_so
+    from devices.spin import dyakonov_perel_lattice_b_so, dyakonov_perel_omega_tau
 
     sp, u = dev.spin, dev.units
     summary["rashba_meV_nm"], summary["dresselhaus_meV_nm"] = sp.rashba, sp.dresselhaus
     out = []
     if sp.so_disorder:
         out += _elliott_yafet_summary(dev, rep, summary)
-    if sp.rashba and not sp.dresselhaus:
-        b_dp = dyakonov_perel_b_so(sp.rashba, rep.k_f / u.a_nm, rep.tau_ps,
-                                   rep.diffusion * u.diffusion_m2s)  # fmt: skip
+    if sp.has_uniform_spin_orbit and dev.geometry.thickness == 1:
+        d_si = rep.diffusion * u.diffusion_m2s
+        b_dp = dyakonov_perel_lattice_b_so(sp.rashba, sp.dresselhaus, u)
         summary["b_so_T_dyakonov_perel"] = b_dp
-        omega_tau = rep.mean_free_path * 2 * sp.lattice(u)[1]  # l / L_so, L_so = a t / (2 lambda_R)
-        out.append(f"  D'yakonov-Perel B_so = {1e3 * b_dp:.4g} mT (diffusive estimate; "
-                   f"Omega tau = l / L_so = {omega_tau:.2g}"
-                   f"{', outside its range Omega tau << 1' if omega_tau > 0.5 else ''})")  # fmt: skip
+        omega_tau = dyakonov_perel_omega_tau(sp.rashba, sp.dresselhaus, u, d_si, rep.tau_ps)
+        summary["omega_so_tau"] = omega_tau
+        line = (f"  D'yakonov-Perel B_so = {1e3 * b_dp:.4g} mT (diffusive; Omega tau = "
+                f"l / L_so = {omega_tau:.2g}")  # fmt: skip
+        if not (sp.rashba and sp.dresselhaus):
+            b_kin = dyakonov_perel_lattice_b_so(sp.rashba, sp.dresselhaus, u, d_si, rep.tau_ps)
+            summary["b_so_T_dyakonov_perel_kinetic"] = b_kin
+            line += f"; {1e3 * b_kin:.4g} mT with the kinetic equation's finite-Omega tau rates"
+        if omega_tau > DP_OMEGA_TAU_MAX:
+            line += f"; outside the diffusive-spin range Omega tau <= {DP_OMEGA_TAU_MAX:g}"
+        out.append(line + "). Not a target for hln_so or finite_film_so: their isotropic "
+                   "triplets miss the Rashba triplet's slow mode (7/16 of the in-plane rate), "
+                   "and they return a B_so several times smaller (validation page)")  # fmt: skip
     try:
         alpha = _fit({**spec, "fit": {**spec["fit"], "alpha": None}}, dev, ds, rep, model="hln")
     except ValueError as exc:

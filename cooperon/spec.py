@@ -469,7 +469,9 @@ def _semantic(s, source):
             "either the in-plane Zeeman fit of a Rashba film (both field sweeps and "
             "fit.model_in_plane = 'finite_film_zeeman'), or a perpendicular fit with "
             f"spin-orbit (fit.model = {' or '.join(repr(m) for m in SO_MODELS)}) of a film with "
-            "spin-orbit disorder (device.so_disorder_meV)"
+            "spin-orbit disorder (device.so_disorder_meV). A perpendicular fit of a Rashba or "
+            "Dresselhaus film is not compared: the models' isotropic triplets underestimate "
+            "its B_so (validation page)"
         )
     if (
         elliott_yafet_b_so

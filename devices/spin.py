@@ -50,9 +50,11 @@ __all__ = [
     "SIGMA",
     "Spin",
     "b_so_from_spin_relaxation",
-    "dyakonov_perel_b_so",
+    "dyakonov_perel_lattice_b_so",
+    "dyakonov_perel_omega_tau",
     "elliott_yafet_spin_relaxation",
     "in_plane_spin_relaxation",
+    "out_of_plane_spin_relaxation",
     "so_disorder_blocks",
 ]
 
@@ -216,6 +218,91 @@ def elliott_yafet_spin_relaxation(so_disorder: float, energy: float) -> float:
     return 4 * 2 * math.pi * nu * so_disorder**2 / 12 * (4 - (4 - energy) ** 2 / 4)
 
 
+def out_of_plane_spin_relaxation(omega_tau: float) -> float:
+    """tau / tau_zz: the relaxation rate of the spin component along z at any Omega tau.
+
+    The kinetic equation of :func:`in_plane_spin_relaxation` for a spin along z:
+    every Omega(k) lies in the plane, perpendicular to z, so the z component of
+    the resolvent is q / (q^2 + Omega^2) whatever the direction of k, and the
+    slowest pole solves, with u = q tau and w = Omega tau,
+
+        u^2 - u + w^2 = 0,     tau / tau_zz = 1 - u = (1 - sqrt(1 - 4 w^2)) / 2,
+
+    which is (Omega tau)^2 (D'yakonov-Perel, twice the in-plane rate) for
+    Omega tau << 1. For Omega tau > 1/2 the roots are complex: s_z precesses
+    and decays at 1 / (2 tau), and this returns 1/2.
+    """
+    w2 = float(omega_tau) ** 2
+    if not (math.isfinite(w2) and w2 >= 0):
+        raise ValueError(f"Omega tau must be a finite number, got {omega_tau}")
+    if 4 * w2 >= 1:
+        return 0.5
+    return 2 * w2 / (1 + math.sqrt(1 - 4 * w2))  # = (1 - sqrt(1 - 4 w^2)) / 2, no cancellation
+
+
+def dyakonov_perel_lattice_b_so(rashba_meV_nm: float, dresselhaus_meV_nm: float, units,
+                                diffusion_m2s: float | None = None,
+                                tau_ps: float | None = None) -> float:  # fmt: skip
+    """B_so [T] of HLN for the D'yakonov-Perel relaxation of a lattice Rashba/Dresselhaus film.
+
+    On the square lattice of :mod:`devices.spin` the precession vector is
+    exactly proportional to the velocity v = (2 t a / hbar) sin(k a):
+
+        Omega(k) = (1 / (t a^2)) (alpha v_y + beta v_x, -alpha v_x - beta v_y, 0)
+
+    (alpha_R, beta in meV nm). With isotropic scattering (on-site disorder) the
+    spin relaxes for Omega tau << 1 at the rate matrix tau (<Omega^2> delta_ij -
+    <Omega_i Omega_j>) (Fermi-line averages), and <v_x^2> = <v_y^2> = D / tau,
+    <v_x v_y> = 0. The three triplet Cooperons relax on average at (2/3) tau
+    <Omega^2> = (4/3) / tau_so, so that
+
+        B_so = hbar / (4 e D tau_so) = (hbar / 4e) (alpha^2 + beta^2) / (t a^2)^2,
+
+    independent of the disorder and of the energy, with no lattice correction
+    (the continuum's hbar / (4 e L_so^2), L_so = hbar^2 / (2 m alpha), since
+    t a^2 = hbar^2 / (2 m)). ``units``: the device's (t, a).
+
+    With ``diffusion_m2s`` and ``tau_ps`` (D and tau of the film) and one of
+    the two couplings, the rates at finite Omega tau come from the kinetic
+    equation (:func:`in_plane_spin_relaxation`, :func:`out_of_plane_spin_relaxation`;
+    exact for a constant magnitude of Omega, here the rms over the Fermi line,
+    Omega tau = sqrt(2 D tau) (alpha / (t a^2))): B_so is the diffusive value times
+    (2 f_xx + f_zz) / (2 (Omega tau)^2), 1.05 at Omega tau = 0.3.
+    """
+    a = float(rashba_meV_nm) / (units.t_meV * units.a_nm**2)  # [1/nm]: 1 / L_so
+    b = float(dresselhaus_meV_nm) / (units.t_meV * units.a_nm**2)
+    if not (math.isfinite(a) and math.isfinite(b)):
+        raise ValueError("the Rashba and Dresselhaus couplings must be finite")
+    diffusive = sc.hbar / (4 * sc.e) * (a * a + b * b) * 1e18
+    if diffusion_m2s is None and tau_ps is None:
+        return diffusive
+    if diffusion_m2s is None or tau_ps is None:
+        raise TypeError("the finite-Omega tau correction needs both diffusion_m2s and tau_ps")
+    if a and b:
+        raise ValueError(
+            "the finite-Omega tau correction holds for Rashba or Dresselhaus coupling alone "
+            "(with both, Omega's magnitude depends on the direction of k); call without "
+            "diffusion_m2s and tau_ps for the diffusive B_so"
+        )
+    w = dyakonov_perel_omega_tau(rashba_meV_nm, dresselhaus_meV_nm, units, diffusion_m2s, tau_ps)
+    if w == 0:
+        return 0.0
+    factor = (2 * in_plane_spin_relaxation(w) + out_of_plane_spin_relaxation(w)) / (2 * w * w)
+    return diffusive * factor
+
+
+def dyakonov_perel_omega_tau(rashba_meV_nm: float, dresselhaus_meV_nm: float, units,
+                             diffusion_m2s: float, tau_ps: float) -> float:  # fmt: skip
+    """Omega tau, the rms spin turn per collision of a lattice Rashba/Dresselhaus film.
+
+    tau^2 <Omega^2> = 2 D tau (alpha^2 + beta^2) / (t a^2)^2 on the Fermi line (see
+    :func:`dyakonov_perel_lattice_b_so`), so Omega tau = sqrt(2 D tau) / L_so: l / L_so in
+    the continuum (2 D tau = l^2). D [m^2/s] and tau [ps] of the film.
+    """
+    inv_l_so = math.hypot(rashba_meV_nm, dresselhaus_meV_nm) / (units.t_meV * units.a_nm**2)
+    return math.sqrt(2 * diffusion_m2s * tau_ps * 1e-12) * inv_l_so * 1e9
+
+
 def b_so_from_spin_relaxation(tau_s_ps: float, diffusion_m2s: float) -> float:
     """B_so [T] of HLN (triplet field B_phi + (4/3) B_so) for isotropic spin relaxation tau_s [ps].
 
@@ -227,29 +314,6 @@ def b_so_from_spin_relaxation(tau_s_ps: float, diffusion_m2s: float) -> float:
 def zeeman_matrix(zeeman: float, phi_perp: float, phi_par) -> np.ndarray:
     """(g mu_B / 2) B . sigma [t] for B = (0, B_par, B_perp), shape (2, 2)."""
     return zeeman * (phi_par * SIGMA[2] + phi_perp * SIGMA[3])
-
-
-def dyakonov_perel_b_so(rashba_meV_nm: float, fermi_wavevector_per_nm: float,
-                        tau_ps: float, diffusion_m2s: float) -> float:  # fmt: skip
-    """B_so [T] of D'yakonov-Perel spin relaxation by Rashba coupling, diffusive limit.
-
-    With H_R = (hbar/2) Omega(k) . sigma, Omega = (2 alpha_R / hbar)(k_y, -k_x, 0),
-    the diffusive limit (Omega tau << 1, isotropic scattering) relaxes the
-    spin components at 1/tau_ii = tau (<Omega^2> - <Omega_i^2>): 1/tau_zz =
-    4 (alpha_R k_F / hbar)^2 tau and 1/tau_xx = 1/tau_yy = half that. The
-    triplet Cooperons of HLN relax on average at (1/tau_xx + 1/tau_yy +
-    1/tau_zz)/3 = (4/3)/tau_so, which defines
-
-        1/tau_so = 2 (alpha_R k_F / hbar)^2 tau,     B_so = hbar / (4 e D tau_so),
-
-    the B_so of :func:`fits.lineshapes.hln_spin_orbit` (triplet field
-    B_phi + (4/3) B_so). Linear Rashba makes the three triplet rates unequal
-    (ILP), so HLN with this B_so is an approximation of the exact ILP line shape.
-    """
-    alpha = rashba_meV_nm * 1e-3 * sc.e * 1e-9  # [J m]
-    omega0 = alpha * fermi_wavevector_per_nm * 1e9 / sc.hbar  # alpha k_F / hbar [1/s]
-    rate = 2 * omega0**2 * tau_ps * 1e-12
-    return sc.hbar * rate / (4 * sc.e * diffusion_m2s)
 
 
 def in_plane_spin_relaxation(omega_tau: float) -> float:
@@ -270,7 +334,7 @@ def in_plane_spin_relaxation(omega_tau: float) -> float:
     (Omega tau)^2 / 2, for Omega tau << 1 and 1/2 (the spin keeps half its
     in-plane component, lost at the next collision) for Omega tau >> 1.
     Exact for the continuum model at wave vector Q = 0 (no diffusion
-    correction); :func:`dyakonov_perel_b_so` is its first term. The
+    correction); its first term is :func:`dyakonov_perel_lattice_b_so`'s rate. The
     corresponding B_so = hbar / (4 e D tau_xx).
     """
     w2 = float(omega_tau) ** 2
@@ -278,6 +342,9 @@ def in_plane_spin_relaxation(omega_tau: float) -> float:
         raise ValueError(f"Omega tau must be a finite number, got {omega_tau}")
     if w2 == 0:
         return 0.0
-    roots = np.roots([1.0, -1.0, w2, -w2 / 2])
-    u = [r.real for r in roots if abs(r.imag) < 1e-9 and 0.5 <= r.real <= 1.0]
-    return 1.0 - max(u)
+    # in v = 1 - u = tau / tau_xx: g(v) = v (1 - v)^2 - w^2 (1/2 - v), one root in (0, 1/2)
+    # (bracketed: g(0) < 0 < g(1/2)), found to full relative precision also for w << 1
+    from scipy.optimize import brentq
+
+    return brentq(lambda v: v * (1 - v) ** 2 - w2 * (0.5 - v), 0.0, 0.5, xtol=1e-300,
+                  rtol=4 * np.finfo(float).eps)  # fmt: skip

@@ -48,9 +48,11 @@ from cooperon.constants import HBAR_OVER_E, LARMOR_PER_T
 __all__ = [
     "MAX_FIELDS",
     "CooperonSpectrum",
+    "RashbaTripletSpectrum",
     "finite_film",
     "finite_film_cross_section",
     "finite_film_parallel",
+    "finite_film_rashba",
     "finite_film_zeeman",
     "zero_field",
 ]
@@ -102,6 +104,12 @@ class CooperonSpectrum:
     def nodes(self) -> int:
         return (self.nx - 1) * self.ny
 
+    @property
+    def steps(self) -> tuple[int, int]:
+        """Node index steps along x and y (the shorter direction is contiguous)."""
+        nxi, ny = self.nx - 1, self.ny
+        return (1, nxi) if ny > nxi else (ny, 1)
+
     def flux_per_cell(self, b: float) -> float:
         """Cooperon phase (charge 2e) around one grid cell [rad] at field b [T]."""
         return 2 * abs(b) * self.hx * self.hy / HBAR_OVER_E
@@ -119,8 +127,7 @@ class CooperonSpectrum:
         # nodes at x = (i + 1) hx - z0) carries the fraction of it inside [0, L]
         x0 = (np.arange(nxi) + 1) * hx - self.extension
         inside = np.clip(np.minimum(x0 + hx, self.length) - np.maximum(x0, 0.0), 0.0, hx) / hx
-        y_major = ny > nxi  # x contiguous
-        sx, sy = (1, nxi) if y_major else (ny, 1)  # index steps along x and y
+        sx, sy = self.steps
         bw = max(sx, sy)
         n = nxi * ny
         ab = np.zeros((bw + 1, n), dtype=complex)
@@ -172,6 +179,114 @@ class CooperonSpectrum:
     def trace(self, b: float, mass: float) -> float:
         """int d^2r C(r, r) = sum_n 1 / (lambda_n + mass), mass in m^-2."""
         return float(np.sum(1.0 / (self.eigenvalues(b) + mass)))
+
+
+#: Spin-1 matrices S_x, S_y in the basis S_z = +1, 0, -1 (the triplet Cooperon).
+_S1 = (
+    np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]], dtype=complex) / math.sqrt(2),
+    np.array([[0, -1j, 0], [1j, 0, -1j], [0, 1j, 0]]) / math.sqrt(2),
+)
+
+
+class RashbaTripletSpectrum:
+    """Eigenvalues [m^-2] of the triplet Cooperon of a Rashba film on the device of ``spectrum``.
+
+    With linear Rashba coupling (or Dresselhaus alone, which is equivalent) the
+    spin-orbit field acts on the triplet Cooperon as a non-Abelian vector
+    potential (the spin precesses at a rate proportional to the velocity):
+
+        D^-1 H_t = (Q_x + a S_y)^2 + (Q_y - a S_x)^2,   Q = -i grad - 2 e A / hbar,
+
+    with S the spin-1 matrices and a = 1/L_so = 2 m alpha_R / hbar^2. At Q = 0
+    the three triplets relax at D a^2 (1, 1, 2), the D'yakonov-Perel rates of
+    the in-plane and out-of-plane spin; the isotropic model of
+    :func:`finite_film_spin_orbit` replaces them by their mean, (4/3) D a^2.
+    The exact spectrum is lower: its smallest eigenvalue in an infinite film,
+    (7/16) a^2 at abs(Q) = (sqrt(15)/4) a, lies below the smallest Q = 0 rate,
+    so triplets live longer and weak localization persists to larger a than
+    the mean suggests (the ILP theory; an isotropic fit returns a B_so several
+    times too small). Discretised as the scalar operator of
+    :class:`CooperonSpectrum`, with the link phases times the 3 x 3 unitaries
+    exp(-i a h_x S_y) (x links) and exp(i a h_y S_x) (y links): the covariant
+    lattice Laplacian, exact to O((a h)^2), with reflecting edges that keep the
+    spin-orbit covariant derivative's normal component zero. Cached per field and a.
+    """
+
+    def __init__(self, spectrum: CooperonSpectrum):
+        self.base = spectrum
+        self._cache: dict[tuple[float, float], np.ndarray] = {}
+
+    def links(self, a: float) -> tuple[np.ndarray, np.ndarray]:
+        """The 3 x 3 spin parts of an x link and a y link (from a node to its +x, +y neighbour)."""
+        from scipy.linalg import expm
+
+        return expm(-1j * a * self.base.hx * _S1[1]), expm(1j * a * self.base.hy * _S1[0])
+
+    def banded(self, b: float, a: float) -> np.ndarray:
+        """The discretised triplet operator [m^-2] in lower banded storage, node p spin s at 3p + s."""
+        base = self.base
+        scalar = base.banded(b)
+        sx, sy = base.steps
+        n = scalar.shape[1]
+        links = dict(zip((sx, sy), self.links(a), strict=True))
+        ab = np.zeros((3 * max(sx, sy) + 3, 3 * n), dtype=complex)
+        for s in range(3):
+            ab[0, 3 * np.arange(n) + s] = scalar[0]
+        cols = 3 * np.arange(n)
+        for step, u in links.items():
+            for s1 in range(3):
+                for s2 in range(3):
+                    ab[3 * step + s1 - s2, cols + s2] = scalar[step] * u[s1, s2]
+        return ab
+
+    def eigenvalues(self, b: float, a: float) -> np.ndarray:
+        """Sorted eigenvalues [m^-2] at field b [T] and a = 1/L_so [1/m] (cached; even in b)."""
+        key = (abs(float(b)), abs(float(a)))
+        if key not in self._cache:
+            if key[1] * self.base.spacing > 0.5:
+                raise ValueError(
+                    f"L_so = {1e9 / key[1]:.3g} nm is not resolved by the Cooperon grid "
+                    f"(spacing {self.base.spacing * 1e9:.3g} nm); raise max_nodes"
+                )
+            if key[1] == 0.0:
+                self._cache[key] = np.repeat(self.base.eigenvalues(key[0]), 3)
+            else:
+                self.base.eigenvalues(key[0])  # checks the field against the grid
+                ab = self.banded(key[0], key[1])
+                self._cache[key] = linalg.eig_banded(ab, lower=True, eigvals_only=True)
+        return self._cache[key]
+
+    def trace(self, b: float, a: float, mass: float) -> float:
+        """Sum over the triplet modes of 1 / (lambda_n + mass), mass in m^-2."""
+        return float(np.sum(1.0 / (self.eigenvalues(b, a) + mass)))
+
+
+def finite_film_rashba(b, l_phi, b_so, *, triplets: RashbaTripletSpectrum, g_s, b_tr=None):
+    """G(B) - G(0) [e^2/h] of a finite Rashba film: the triplets of :class:`RashbaTripletSpectrum`.
+
+        dG(B) = -(2 g_s / L^2) [(1/2) Tr_t 1/(H_t + l_phi^-2) - (1/2) Tr 1/(H + l_phi^-2)
+                                - (same with l_phi^-2 -> l_tr^-2)]
+
+    minus its zero-field value, with H the scalar Cooperon (the singlet) and
+    B_so = hbar a^2 / (4 e): the D'yakonov-Perel B_so of
+    ``devices.spin.dyakonov_perel_lattice_b_so``, so that the Q = 0 triplet
+    rates are (1, 1, 2) x 4 e B_so / hbar and their mean that of
+    :func:`finite_film_spin_orbit` at the same B_so. B_so = 0 is
+    :func:`finite_film` with alpha = 1.
+    """
+    spectrum = triplets.base
+    a = math.sqrt(4 * b_so / HBAR_OVER_E)
+    m_phi = 1.0 / l_phi**2
+    m_tr = None if b_tr is None else 4 * b_tr / HBAR_OVER_E
+    pref = -2 * g_s / spectrum.diffusive_length**2
+
+    def dg(field):
+        t = 0.5 * triplets.trace(field, a, m_phi) - 0.5 * spectrum.trace(field, m_phi)
+        if m_tr is not None:
+            t -= 0.5 * triplets.trace(field, a, m_tr) - 0.5 * spectrum.trace(field, m_tr)
+        return pref * t
+
+    return _even_curve(dg, b)
 
 
 MAX_FIELDS = 48
@@ -252,7 +367,7 @@ def finite_film_zeeman(b, l_phi, b_so, *, g_factor, diffusion, spectrum: Coopero
     relax as D'yakonov-Perel spin relaxation with Rashba (or Dresselhaus)
     coupling alone: in-plane at 1/tau_so, out of plane at 2/tau_so, with
     B_so = hbar / (4 e D tau_so) (the convention of
-    ``devices.spin.dyakonov_perel_b_so``), masses
+    ``devices.spin.dyakonov_perel_lattice_b_so``), masses
     m_1 = m_phi + 4 e B_so / hbar and m_2 = m_phi + 8 e B_so / hbar (each
     capped at the transport mass 4 e B_tr / hbar). Their mean rate,
     (1 + 1 + 2)/3 = 4/3 of 1/tau_so, is the triplet rate of

@@ -1321,7 +1321,7 @@ class FiniteFilmZeeman(FiniteFilmSpinOrbit):
     omega_Z^2 tau_so (omega_Z = abs(g) mu_B B / hbar), D'yakonov-Perel triplets
     (``fits.finite.finite_film_zeeman``). Parameters l_phi [m] and B_so [T]
     (B_so = hbar / (4 e D tau_so), tau_so the in-plane spin relaxation time,
-    the convention of ``devices.spin.dyakonov_perel_b_so``); fit against
+    the convention of ``devices.spin.dyakonov_perel_lattice_b_so``); fit against
     ``b_par`` [T]. Hold l_phi at the value of a perpendicular sweep
     (``l_phi=``): the in-plane curve then measures tau_so, which the
     perpendicular one cannot once B_so approaches B_tr.

@@ -252,6 +252,16 @@ def test_elliott_yafet_b_so_check():
         assert check["pass"] is ok and check["measured"] == pytest.approx(b_so / want)
 
 
+def test_rashba_film_b_so_is_not_a_check():
+    """check.b_so_rtol on a perpendicular spin-orbit fit of a Rashba film is refused, with the
+    reason (the isotropic triplets underestimate its B_so)."""
+    path = ROOT / "examples" / "antilocalization.toml"
+    dp = ["device.rashba_meV_nm=5.0", "fit.model='finite_film_so'", "fit.alpha=1.0"]
+    spec_mod.load(path, dp)
+    with pytest.raises(spec_mod.SpecError, match="isotropic triplets underestimate"):
+        spec_mod.load(path, [*dp, "check.b_so_rtol=0.25"])
+
+
 def test_zeeman_orientation_run(tmp_path):
     """The Rashba film swept in both orientations: the perpendicular fit's tau_phi is checked, the
     in-plane Zeeman fit holds its l_phi, and fit.json holds B_so with the input coupling's."""

@@ -5,6 +5,8 @@ by the wire between reservoirs (Texier-Montambaux, exact for W << l_phi); the
 large-film limit (W/L) x HLN is checked by extrapolation in `make validate`.
 """
 
+import math
+
 import numpy as np
 import pytest
 
@@ -12,9 +14,11 @@ import fits
 from fits import lineshapes as ls
 from fits.finite import (
     CooperonSpectrum,
+    RashbaTripletSpectrum,
     finite_film,
     finite_film_cross_section,
     finite_film_parallel,
+    finite_film_rashba,
 )
 
 K = 3.5  # pull bound for round trips
@@ -369,3 +373,48 @@ def test_finite_film_zeeman_fit_recovers_b_so_with_l_phi_held():
                          diffusion=d)  # fmt: skip
     with pytest.raises(ValueError, match="needs the sample's g_factor"):
         fits.build_model("finite_film_zeeman", g_s=2, width=w, length=length, diffusion=d)
+
+
+def test_rashba_triplet_links_give_the_dyakonov_perel_rates_and_the_7_16_mode():
+    """The lattice symbol of the triplet operator, sum_d (2 - U_d e^(i q h) - h.c.) / h^2, has at
+    q = 0 the D'yakonov-Perel rates a^2 (1, 1, 2) and, minimised over q, the slow mode of the
+    continuum Rashba triplet, (7/16) a^2 at abs(q) = (sqrt(15)/4) a: both to O((a h)^2)."""
+    a = 1 / 50e-9  # L_so = 50 nm; grid 1 nm: a h = 0.02
+    trip = RashbaTripletSpectrum(CooperonSpectrum(1e-6, 1e-6, max_nodes=10**6))
+    ux, uy = trip.links(a)
+
+    def symbol(qx, qy):
+        return sum((2 * np.eye(3) - u * np.exp(1j * q * h) - (u * np.exp(1j * q * h)).conj().T)
+                   / h**2 for u, q, h in ((ux, qx, trip.base.hx), (uy, qy, trip.base.hy)))  # fmt: skip
+
+    assert np.allclose(symbol(0, 0), symbol(0, 0).conj().T)
+    assert np.linalg.eigvalsh(symbol(0, 0)) / a**2 == pytest.approx([1, 1, 2], rel=1e-3)
+    q = np.linspace(0.5, 1.5, 2001) * a
+    low = [np.linalg.eigvalsh(symbol(x, 0))[0] for x in q]
+    k = int(np.argmin(low))
+    assert low[k] / a**2 == pytest.approx(7 / 16, rel=1e-3)
+    assert q[k] / a == pytest.approx(math.sqrt(15) / 4, abs=1e-3)
+    # isotropic in the plane: the same slow mode along y
+    assert np.linalg.eigvalsh(symbol(0, q[k]))[0] == pytest.approx(low[k], rel=1e-6)
+
+
+def test_rashba_triplet_spectrum_limits():
+    """a = 0: three copies of the scalar spectrum (exact); B_so = 0: finite_film with alpha = 1;
+    the spectrum is even in B; weak antilocalization is weaker than with the isotropic triplets of
+    the same mean rate (the slow mode keeps a triplet alive)."""
+    sp = CooperonSpectrum(60e-9, 60e-9, max_nodes=400)
+    trip = RashbaTripletSpectrum(sp)
+    assert np.array_equal(trip.eigenvalues(0.3, 0.0), np.repeat(sp.eigenvalues(0.3), 3))
+    b = np.array([0.0, 0.1, 0.3, 0.6])
+    kw = dict(g_s=2, b_tr=3.0)
+    assert finite_film_rashba(b, 25e-9, 0.0, triplets=trip, **kw) == pytest.approx(
+        finite_film(b, 25e-9, 1.0, spectrum=sp, **kw), rel=1e-12, abs=1e-15
+    )
+    a = 1 / 15e-9
+    assert trip.eigenvalues(0.3, a) == pytest.approx(trip.eigenvalues(-0.3, a), rel=1e-10)
+    b_so = 0.3  # [T]: L_so = 23 nm
+    rashba = finite_film_rashba(b, 25e-9, b_so, triplets=trip, **kw)
+    iso = fits.finite.finite_film_spin_orbit(b, 25e-9, b_so, spectrum=sp, **kw)
+    assert np.all(rashba[1:] > iso[1:])
+    with pytest.raises(ValueError, match="not resolved"):
+        trip.eigenvalues(0.1, 1 / 2e-9)

@@ -26,9 +26,11 @@ from devices.spin import (
     MU_B_MEV_PER_T,
     SIGMA,
     b_so_from_spin_relaxation,
-    dyakonov_perel_b_so,
+    dyakonov_perel_lattice_b_so,
     elliott_yafet_spin_relaxation,
+    out_of_plane_spin_relaxation,
     so_disorder_blocks,
+    spin_orbit_matrix,
 )
 from transport.solver import Solver
 
@@ -306,17 +308,94 @@ def test_spin_spec_round_trip():
     )
 
 
-def test_dyakonov_perel_b_so_is_hbar_over_4e_lso_squared():
-    """Diffusive DP with D = v_F^2 tau / 2: B_so = hbar / (4 e L_so^2), L_so = hbar^2 / (2 m alpha),
-    independent of tau and k_F (the closed form of the continuum 2DEG)."""
-    m = 0.05 * sc.m_e
-    alpha = 10.0  # meV nm
-    l_so = sc.hbar**2 / (2 * m * alpha * 1e-3 * sc.e * 1e-9)
-    want = sc.hbar / (4 * sc.e * l_so**2)
-    for kf, tau in [(0.1, 1.0), (0.3, 0.2)]:  # [1/nm], [ps]
-        v = sc.hbar * kf * 1e9 / m
-        d = v**2 * tau * 1e-12 / 2
-        assert dyakonov_perel_b_so(alpha, kf, tau, d) == pytest.approx(want, rel=1e-12)
+def _kinetic_decay(w, component, dt, n=64):
+    """The late decay rate [1/tau] of spin component 0 (x) or 2 (z) in the Rashba kinetic equation
+    ds_k/dt = Omega(k) x s_k - (s_k - <s>) / tau on n directions (tau = 1, Omega tau = w), started
+    along that component and integrated by RK4 over 3000 steps dt; fitted over the last 1000."""
+    phi = 2 * np.pi * (np.arange(n) + 0.5) / n
+    om = w * np.stack([np.sin(phi), -np.cos(phi), np.zeros(n)], axis=1)
+    s = np.zeros((n, 3))
+    s[:, component] = 1.0
+
+    def rhs(s):
+        return np.cross(om, s) - (s - s.mean(0))
+
+    trace = []
+    for _ in range(3000):
+        k1 = rhs(s)
+        k2 = rhs(s + dt / 2 * k1)
+        k3 = rhs(s + dt / 2 * k2)
+        k4 = rhs(s + dt * k3)
+        s = s + dt / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+        trace.append(s[:, component].mean())
+    return -np.log(trace[2999] / trace[1999]) / (1000 * dt)
+
+
+def test_lattice_dyakonov_perel_b_so_is_the_fermi_line_rate_matrix():
+    """B_so = (hbar/4e)(alpha^2 + beta^2)/(t a^2)^2 from the rate matrix tau(<Omega^2> - <Omega Omega>)
+    with Omega read off the lattice Bloch Hamiltonian (built from the hoppings) and D = <v_x^2> tau
+    on the same Fermi line, at three energies, by quadrature to 1e-8."""
+    units = Units(a_nm=2.0, t_meV=3.0)
+    alpha, beta = 0.7, 0.25  # [meV nm]
+    lam_r, lam_d = alpha / (2 * units.a_nm * units.t_meV), beta / (2 * units.a_nm * units.t_meV)
+    steps = np.array([[1, 0], [-1, 0], [0, 1], [0, -1]])
+    hops = spin_orbit_matrix(steps, lam_r, lam_d)
+
+    def omega(kx, ky):  # hbar Omega_a = Tr[H_so(k) sigma_a] [t]
+        h = np.einsum("d,dij->ij", np.exp(1j * (steps @ [kx, ky])), hops)
+        return np.array([np.trace(h @ SIGMA[a]).real for a in (1, 2, 3)])
+
+    tau = 7.0  # [hbar / t]: cancels
+    for energy in (0.5, 1.03, 3.0):
+        nu = _fermi_line(lambda qx, qy: 1.0, energy)
+        mom = np.array([[_fermi_line(lambda qx, qy, i=i, j=j: omega(qx, qy)[i] * omega(qx, qy)[j],
+                                     energy) / nu for j in range(3)] for i in range(3)])  # fmt: skip
+        rates = tau * (np.trace(mom) * np.eye(3) - mom)  # [t / hbar]
+        diff = (
+            tau * _fermi_line(lambda qx, qy: 4 * math.sin(qx) ** 2, energy) / nu
+        )  # [a^2 t / hbar]
+        inv_tau_so = 0.75 * np.trace(rates) / 3
+        b_so = 0.25 * inv_tau_so / diff * sc.hbar / (sc.e * (units.a_nm * 1e-9) ** 2)
+        assert dyakonov_perel_lattice_b_so(alpha, beta, units) == pytest.approx(b_so, rel=1e-8)
+        assert rates[2, 2] == pytest.approx(rates[0, 0] + rates[1, 1], rel=1e-8)
+    # the continuum closed form, hbar / (4 e L_so^2) with L_so = t a^2 / alpha
+    l_so = units.t_meV * (units.a_nm * 1e-9) ** 2 / (alpha * 1e-9)
+    assert dyakonov_perel_lattice_b_so(alpha, 0.0, units) == pytest.approx(
+        sc.hbar / (4 * sc.e * l_so**2), rel=1e-12
+    )
+
+
+def test_dyakonov_perel_kinetic_correction():
+    """The finite-Omega tau B_so: (2 f_xx + f_zz) / (2 w^2) times the diffusive value, with
+    w = sqrt(2 D tau) / L_so; -> 1 as w -> 0; refused with both couplings."""
+    from devices.spin import in_plane_spin_relaxation
+
+    units = Units(a_nm=1.0, t_meV=1.0)
+    diffusive = dyakonov_perel_lattice_b_so(0.05, 0.0, units)
+    for w in (1e-3, 0.3, 0.45):
+        tau_ps = 0.5
+        d = (w / 0.05e9) ** 2 / (2 * tau_ps * 1e-12)  # L_so = 20 nm
+        got = dyakonov_perel_lattice_b_so(0.05, 0.0, units, d, tau_ps)
+        f = (2 * in_plane_spin_relaxation(w) + out_of_plane_spin_relaxation(w)) / (2 * w * w)
+        assert got == pytest.approx(diffusive * f, rel=1e-12)
+        assert dyakonov_perel_lattice_b_so(0.0, 0.05, units, d, tau_ps) == pytest.approx(got)
+    assert dyakonov_perel_lattice_b_so(0.05, 0.0, units, 1e-6, 1e-9) == pytest.approx(diffusive)
+    with pytest.raises(ValueError, match="alone"):
+        dyakonov_perel_lattice_b_so(0.05, 0.02, units, 0.01, 0.5)
+    with pytest.raises(TypeError, match="both"):
+        dyakonov_perel_lattice_b_so(0.05, 0.0, units, 0.01)
+
+
+def test_out_of_plane_spin_relaxation_limits_and_kinetic_equation():
+    """tau/tau_zz: (Omega tau)^2 for Omega tau << 1 (twice the in-plane rate), 1/2 above 1/2;
+    at Omega tau = 0.3 the decay of s_z in a directly integrated kinetic equation."""
+    assert out_of_plane_spin_relaxation(0.0) == 0.0
+    assert out_of_plane_spin_relaxation(1e-3) == pytest.approx(1e-6, rel=1e-5)
+    assert out_of_plane_spin_relaxation(0.3) == pytest.approx(0.1, rel=1e-12)  # u = 0.9 is a root
+    assert out_of_plane_spin_relaxation(2.0) == 0.5
+    w = 0.3
+    assert _kinetic_decay(w, 2, dt=0.02) == pytest.approx(out_of_plane_spin_relaxation(w),
+                                                          rel=1e-4)  # fmt: skip
 
 
 def test_in_plane_spin_relaxation_limits_and_kinetic_equation():
@@ -328,25 +407,8 @@ def test_in_plane_spin_relaxation_limits_and_kinetic_equation():
     assert in_plane_spin_relaxation(1e-3) == pytest.approx(0.5e-6, rel=1e-5)
     assert in_plane_spin_relaxation(1e3) == pytest.approx(0.5, rel=1e-5)
     assert in_plane_spin_relaxation(1.2) == pytest.approx(0.4, rel=1e-12)  # u = 0.6 is a root
-    # ds_k/dt = Omega(k) x s_k - (s_k - <s>) / tau on 64 directions, tau = 1: the late decay rate
-    w, n = 0.7, 64
-    phi = 2 * np.pi * (np.arange(n) + 0.5) / n
-    om = w * np.stack([np.sin(phi), -np.cos(phi), np.zeros(n)], axis=1)
-    s = np.tile([1.0, 0.0, 0.0], (n, 1))
-
-    def rhs(s):
-        return np.cross(om, s) - (s - s.mean(0))
-
-    dt, sx = 0.01, []
-    for _ in range(3000):  # RK4 to t = 30 tau
-        k1 = rhs(s)
-        k2 = rhs(s + dt / 2 * k1)
-        k3 = rhs(s + dt / 2 * k2)
-        k4 = rhs(s + dt * k3)
-        s = s + dt / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
-        sx.append(s[:, 0].mean())
-    rate = -np.log(sx[2999] / sx[1999]) / (1000 * dt)
-    assert rate == pytest.approx(in_plane_spin_relaxation(w), rel=1e-4)
+    w = 0.7
+    assert _kinetic_decay(w, 0, dt=0.01) == pytest.approx(in_plane_spin_relaxation(w), rel=1e-4)
 
 
 def test_spinful_sweep_counts_both_spins():

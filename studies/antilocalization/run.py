@@ -5,7 +5,7 @@ coupling lambda_R and Buttiker probes (grid, automatic density) that impose
 l_phi. The magnetoconductance is fitted with HLN (alpha free, low fields)
 and HLN with spin-orbit (B_phi, B_so free), and B_so is compared with the
 D'yakonov-Perel value from the model's parameters
-(``devices.spin.dyakonov_perel_b_so``).
+(``devices.spin.dyakonov_perel_lattice_b_so``).
 
     python studies/antilocalization/run.py [--side 100] [--lphi 30] [--lam 0.06 ...]
         [--seeds 16] [--workers 1]
@@ -26,7 +26,7 @@ import numpy as np
 import devices
 import fits
 import transport
-from devices.spin import dyakonov_perel_b_so
+from devices.spin import dyakonov_perel_lattice_b_so
 
 E, W = 1.03, 2.5
 
@@ -59,7 +59,6 @@ def main():
         ell = rep.mean_free_path * u.a_m
         b_tr = fits.lineshapes.HBAR_OVER_E / (2 * ell**2)
         b_phi = float(fits.lineshapes.b_from_length(a.lphi * u.a_m))
-        kf = rep.k_f / u.a_nm  # [1/nm]
         fields = [0.0, *np.geomspace(b_phi / 4, b_tr / 2, 12)][: a.fields]
         probes = {} if a.spacing is None else {"probe_density": a.spacing**-2.0,
                                                 "probe_layout": "grid"}  # fmt: skip
@@ -74,8 +73,7 @@ def main():
         data = fits.from_dataset(ds, quantity="sheet")
         hln = fits.HLN(g_s=2, b_tr=b_tr).fit(data, diffusion=d_si, errors="fast")
         so = fits.HLNSpinOrbit(g_s=2, b_tr=b_tr).fit(data, diffusion=d_si, errors="fast")
-        b_dp = dyakonov_perel_b_so(2 * lam, kf, rep.tau_ps,
-                                   d_si) if lam else 0.0  # fmt: skip
+        b_dp = dyakonov_perel_lattice_b_so(2 * lam, 0.0, u)
         al = hln.values["alpha"], hln.stderr["alpha"]
         print(
             f"lam {lam:g}: dG(B_phi..) {np.round(data.dy[:6], 4)}  alpha {al[0]:.3f}+-{al[1]:.3f}"

@@ -22,7 +22,11 @@ import numpy as np
 import devices
 import fits
 import transport
-from devices.spin import dyakonov_perel_b_so, in_plane_spin_relaxation
+from devices.spin import (
+    dyakonov_perel_lattice_b_so,
+    dyakonov_perel_omega_tau,
+    in_plane_spin_relaxation,
+)
 
 E, W = 1.03, 2.5
 
@@ -83,9 +87,10 @@ def main():
             print(f"lam {lam:g}: perpendicular <dG> {np.round(data_perp.dy[1:], 4)} +- "
                   f"{np.round(data_perp.sigma[1:], 4)}; l_phi "
                   f"{r_perp.values['l_phi'] * 1e9:.3g} nm (input {a.lphi * u.a_nm:.3g})")  # fmt: skip
-        kf = rep.k_f / u.a_nm
-        omega_tau = 4 * lam * rep.k_f * rep.tau_ps / u.time_ps  # Omega = 2 alpha k_F / hbar
-        b_dp = dyakonov_perel_b_so(alpha, kf, rep.tau_ps, d_si) if lam else float("nan")
+        # the rms of Omega over the lattice Fermi line
+        omega_tau = dyakonov_perel_omega_tau(alpha, 0.0, u, rep.diffusion * u.diffusion_m2s,
+                                             rep.tau_ps)  # fmt: skip
+        b_dp = dyakonov_perel_lattice_b_so(alpha, 0.0, u) if lam else float("nan")
         b_kin = b_tr * in_plane_spin_relaxation(omega_tau)  # hbar / (4 e D tau) = B_tr
         m = data_par.dy
         print(f"lam {lam:g} (Omega tau {omega_tau:.2f}): in-plane <dG> {np.round(m[1:], 4)} +- "

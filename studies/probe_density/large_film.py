@@ -1,14 +1,18 @@
 """Is the excess l_phi on a 100 x 100 film a property of sparse probes, or of the network?
 
 The spinless 100 x 100 film (E = 1.03 t, box 2.5 t: l = 6 a) at l_phi = 30 a (5 l; the
-film is 3.3 l_phi long), the same realizations and fields with probes on 25% of the
-sites at random and at the automatic density (a grid 1.2 l apart, 1.9% of the sites).
+film is 3.3 l_phi long), the same realizations and fields with several probe layouts:
+grids of several spacings, random probes on 25% of the sites, the automatic density.
 Each is fitted with the finite-device model (alpha = 1, Drude D and z0, as in the
 validation); printed: l_phi fitted / input, and the paired difference of dG(B).
 
-    python -m studies.probe_density.large_film [--seeds 16]
+    python -m studies.probe_density.large_film [--seeds 16] [--probes auto 0.25 grid4]
 
-Sweeps cached in out/studies/probe_density/ (the dense one: about 20 minutes on one core).
+``--probes``: "auto" (the automatic grid), a density (random placement), or "gridN" (a
+regular grid N sites apart); the paired differences are against the first.
+
+Sweeps cached in out/studies/probe_density/ (a grid: minutes; 25% random: about 2 minutes
+per realization, on one core).
 """
 
 import argparse
@@ -30,6 +34,7 @@ SIDE, LPHI = 100, 30.0  # [a]
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seeds", type=int, default=16)
+    ap.add_argument("--probes", nargs="+", default=["auto", "0.25"])
     a = ap.parse_args()
     d = drude()
     dev = devices.film(SIDE, SIDE)
@@ -43,12 +48,17 @@ def main():
     model = fits.FiniteFilm(g_s=1, width=side, length=side, b_tr=b_tr, alpha=1.0,
                             extension=d["z0"] * u.a_m, max_nodes=2500)  # fmt: skip
     g = {}
-    for rho in ("auto", 0.25):
+    for rho in a.probes:
+        probes = dict(probe_density="auto")
+        if rho.startswith("grid"):
+            probes = dict(probe_density=int(rho[4:]) ** -2.0, probe_layout="grid")
+        elif rho != "auto":
+            probes = dict(probe_density=float(rho))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", transport.RegimeWarning)
             ds = transport.sweep(dev, b_perp=fields, energies=[E_FILM], seeds=a.seeds,
                                  disorder=W_DIS, tau_phi=tau, dephasing="probes",
-                                 probe_density=rho, progress=False,
+                                 progress=False, **probes,
                                  path=OUT / f"film{SIDE}_lphi{LPHI:g}_rho_{rho}_n{a.seeds}.nc")  # fmt: skip
         g[rho] = ds.G.isel(energy=0, b_par=0).values
         r = model.fit(fits.from_dataset(ds, quantity="total"), diffusion=d_si,
@@ -56,10 +66,12 @@ def main():
         lp, err = r.values["l_phi"] / (LPHI * u.a_m), r.stderr["l_phi"] / (LPHI * u.a_m)
         print(f"probes {rho}: <G(0)> = {g[rho][:, 0].mean():.4f}, l_phi fitted / input "
               f"{lp:.3f} +- {err:.3f} (reduced chi^2 {r.reduced_chi2:.2f})")  # fmt: skip
-    diff = (g["auto"] - g["auto"][:, :1]) - (g[0.25] - g[0.25][:, :1])
-    z = diff.mean(0)[1:] / (diff.std(0, ddof=1)[1:] / math.sqrt(a.seeds))
-    print(f"dG(B), automatic minus dense: max |z| = {np.abs(z).max():.2f} over {len(z)} fields "
-          f"(difference at the top field {diff.mean(0)[-1]:+.4f} e^2/h)")  # fmt: skip
+    ref = a.probes[0]
+    for rho in a.probes[1:]:
+        diff = (g[ref] - g[ref][:, :1]) - (g[rho] - g[rho][:, :1])
+        z = diff.mean(0)[1:] / (diff.std(0, ddof=1)[1:] / math.sqrt(a.seeds))
+        print(f"dG(B), {ref} minus {rho}: max |z| = {np.abs(z).max():.2f} over {len(z)} fields "
+              f"(difference at the top field {diff.mean(0)[-1]:+.4f} e^2/h)")  # fmt: skip
 
 
 if __name__ == "__main__":
