@@ -32,6 +32,7 @@ import devices
 import fits
 import transport
 from cooperon.constants import HBAR_OVER_E
+from cooperon.spec import SO_MODELS
 from fits.result import json_safe
 
 __all__ = ["build_device", "regime_report", "run"]
@@ -475,9 +476,12 @@ def _spin_orbit_summary(spec, dev, ds, rep, summary) -> list[str]:
             line += f"; {1e3 * b_kin:.4g} mT with the kinetic equation's finite-Omega tau rates"
         if omega_tau > DP_OMEGA_TAU_MAX:
             line += f"; outside the diffusive-spin range Omega tau <= {DP_OMEGA_TAU_MAX:g}"
-        out.append(line + "). Not a target for hln_so or finite_film_so: their isotropic "
-                   "triplets miss the Rashba triplet's slow mode (7/16 of the in-plane rate), "
-                   "and they return a B_so several times smaller (validation page)")  # fmt: skip
+        line += ")"
+        if spec["fit"]["model"] in SO_MODELS:
+            line += (f". Not a target for {spec['fit']['model']}: its isotropic triplets miss "
+                     "the Rashba triplet's slow mode (7/16 of the in-plane rate), and it returns "
+                     "a B_so several times smaller (validation page)")  # fmt: skip
+        out.append(line)
     try:
         alpha = _fit({**spec, "fit": {**spec["fit"], "alpha": None}}, dev, ds, rep, model="hln")
     except ValueError as exc:
