@@ -47,6 +47,7 @@ from cooperon.constants import HBAR_OVER_E, LARMOR_PER_T
 
 __all__ = [
     "MAX_FIELDS",
+    "RASHBA_NODES_PER_OCTAVE",
     "CooperonSpectrum",
     "RashbaTripletSpectrum",
     "finite_film",
@@ -181,6 +182,9 @@ class CooperonSpectrum:
         return float(np.sum(1.0 / (self.eigenvalues(b) + mass)))
 
 
+#: B_so nodes of the Rashba triplet model per factor 2 in B_so (``RashbaTripletSpectrum.stencil``)
+RASHBA_NODES_PER_OCTAVE = 4
+
 #: Spin-1 matrices S_x, S_y in the basis S_z = +1, 0, -1 (the triplet Cooperon).
 _S1 = (
     np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]], dtype=complex) / math.sqrt(2),
@@ -260,8 +264,64 @@ class RashbaTripletSpectrum:
         """Sum over the triplet modes of 1 / (lambda_n + mass), mass in m^-2."""
         return float(np.sum(1.0 / (self.eigenvalues(b, a) + mass)))
 
+    # -- B_so nodes: a fit over B_so reuses eigenvalues ----------------------------------
 
-def finite_film_rashba(b, l_phi, b_so, *, triplets: RashbaTripletSpectrum, g_s, b_tr=None):
+    @property
+    def b_so_ref(self) -> float:
+        """The first non-zero B_so node [T]: a = 1/L_so = 0.5 / max(W, L + 2 z0).
+
+        Below it the traces are linear in B_so (their a^2 term; the a term has no
+        spin trace) to O((a L)^4), and the nodes are B_so = 0 and this one.
+        """
+        a = 0.5 / max(self.base.width, self.base.diffusive_length)
+        return HBAR_OVER_E * a**2 / 4
+
+    @property
+    def b_so_max(self) -> float:
+        """The largest B_so node [T]: L_so stays at least twice the grid spacing."""
+        k = math.floor(RASHBA_NODES_PER_OCTAVE * math.log2(self._b_so_grid_limit / self.b_so_ref))
+        return self._node(k)
+
+    @property
+    def _b_so_grid_limit(self) -> float:
+        return HBAR_OVER_E * (0.5 / self.base.spacing) ** 2 / 4
+
+    def _node(self, k: int) -> float:
+        return self.b_so_ref * 2.0 ** (k / RASHBA_NODES_PER_OCTAVE)
+
+    def stencil(self, b_so: float) -> list[tuple[float, float]]:
+        """B_so nodes [T] and weights that interpolate a quantity smooth in ln B_so at b_so.
+
+        Nodes are ``RASHBA_NODES_PER_OCTAVE`` per factor 2 from :attr:`b_so_ref` to
+        :attr:`b_so_max`; between them the weights are those of the cubic through the four
+        nearest nodes in ln B_so (one node on a node), below ``b_so_ref`` linear in B_so
+        from B_so = 0. Each node's eigenvalues are computed once per field, so a fit over
+        B_so costs a few nodes' eigenvalues, not one set per trial value.
+        """
+        b_so = float(b_so)
+        if not 0 <= b_so <= self.b_so_max * (1 + 1e-12):
+            raise ValueError(
+                f"B_so = {b_so:.4g} T is outside the Rashba model's grid (0 to "
+                f"{self.b_so_max:.4g} T: L_so must span two Cooperon grid cells); raise max_nodes"
+            )
+        ref = self.b_so_ref
+        if b_so <= ref:
+            return [(0.0, 1 - b_so / ref), (ref, b_so / ref)]
+        top = round(RASHBA_NODES_PER_OCTAVE * math.log2(self.b_so_max / ref))
+        t = min(RASHBA_NODES_PER_OCTAVE * math.log2(b_so / ref), float(top))
+        if abs(t - round(t)) < 1e-9:
+            return [(self._node(round(t)), 1.0)]
+        k0 = min(max(math.floor(t) - 1, 0), max(top - 3, 0))
+        ks = range(k0, min(k0 + 4, top + 1))
+        out = []
+        for k in ks:
+            w = math.prod((t - j) / (k - j) for j in ks if j != k)
+            out.append((self._node(k), w))
+        return out
+
+
+def finite_film_rashba(b, l_phi, b_so, *, triplets: RashbaTripletSpectrum, g_s, b_tr=None,
+                       exact=False):  # fmt: skip
     """G(B) - G(0) [e^2/h] of a finite Rashba film: the triplets of :class:`RashbaTripletSpectrum`.
 
         dG(B) = -(2 g_s / L^2) [(1/2) Tr_t 1/(H_t + l_phi^-2) - (1/2) Tr 1/(H + l_phi^-2)
@@ -273,7 +333,15 @@ def finite_film_rashba(b, l_phi, b_so, *, triplets: RashbaTripletSpectrum, g_s, 
     rates are (1, 1, 2) x 4 e B_so / hbar and their mean that of
     :func:`finite_film_spin_orbit` at the same B_so. B_so = 0 is
     :func:`finite_film` with alpha = 1.
+
+    By default the curve is interpolated between the B_so nodes of
+    :meth:`RashbaTripletSpectrum.stencil` (exact on a node; a fit then reuses
+    the nodes' eigenvalues); ``exact=True`` solves the triplets at b_so itself.
     """
+    if not exact:
+        return sum(w * finite_film_rashba(b, l_phi, node, triplets=triplets, g_s=g_s, b_tr=b_tr,
+                                          exact=True)
+                   for node, w in triplets.stencil(b_so) if w != 0.0)  # fmt: skip
     spectrum = triplets.base
     a = math.sqrt(4 * b_so / HBAR_OVER_E)
     m_phi = 1.0 / l_phi**2

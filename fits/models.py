@@ -1306,6 +1306,68 @@ class FiniteFilmSpinOrbit(FiniteFilm):
         return ""
 
 
+class FiniteFilmRashba(FiniteFilmSpinOrbit):
+    """A finite W x L Rashba (or Dresselhaus) film: l_phi [m] and B_so [T], triplets solved exactly.
+
+    With linear Rashba coupling the spin precesses at a rate proportional to
+    the velocity, so the triplet Cooperon carries the spin-orbit field as a
+    vector potential and its slowest mode, (7/16) D / L_so^2 at a finite
+    wavevector, lies below every uniform spin relaxation rate (ILP). The
+    isotropic triplets of :class:`FiniteFilmSpinOrbit` miss it and return a
+    B_so several times too small on such a film (validation page). This
+    model solves the triplet operator on the device
+    (``fits.finite.RashbaTripletSpectrum``, ``finite_film_rashba``) with
+    B_so = hbar / (4 e L_so^2) = hbar / (4 e D tau_so), L_so = hbar^2 / (2 m
+    alpha_R) the precession length and tau_so the in-plane D'yakonov-Perel
+    spin relaxation time (out of plane: tau_so / 2); derived: l_so [nm] (=
+    L_so) and tau_so [ps] with D. Compare B_so with
+    ``devices.spin.dyakonov_perel_lattice_b_so``.
+
+    The eigenvalues are computed on nodes in B_so (``RASHBA_NODES_PER_OCTAVE``
+    per factor 2, one eigenproblem of 3 x ``max_nodes`` per node and field)
+    and the curve interpolated between them, so a fit costs tens of seconds
+    to minutes; the profile likelihood and bootstrap run only on request.
+    The grid limits B_so to L_so >= 2 grid spacings (``max_nodes`` raises
+    it). Parameters as for :class:`FiniteFilm` (``g_s`` = 2).
+    """
+
+    name = "finite_film_rashba"
+    degeneracies = (2,)
+    cheap = False
+
+    def __init__(self, *, g_s, width, length, b_tr=None, extension=0.0, max_nodes=600,
+                 background=False, free_amplitude=False, offset=False):  # fmt: skip
+        from .finite import RashbaTripletSpectrum
+
+        super().__init__(g_s=g_s, width=width, length=length, b_tr=b_tr, extension=extension,
+                         max_nodes=max_nodes, background=background,
+                         free_amplitude=free_amplitude, offset=offset)  # fmt: skip
+        self.triplets = RashbaTripletSpectrum(self.spectrum)
+        top = self.triplets.b_so_max
+        self.params = (self.params[0], Param("b_so", "T", 1e-3 * self.triplets.b_so_ref, top,
+                                             log=True))  # fmt: skip
+
+    def guess_grids(self, b):
+        from .finite import RASHBA_NODES_PER_OCTAVE
+
+        bmax = float(np.max(np.abs(b)))
+        p, q = self.params
+        # B_so on nodes two octaves apart (no interpolation), from 1e-2 to 1e2 x the largest field
+        t = self.triplets
+        step = 2 * RASHBA_NODES_PER_OCTAVE
+        ks = range(0, round(RASHBA_NODES_PER_OCTAVE * math.log2(q.upper / t.b_so_ref)) + 1, step)
+        nodes = [t._node(k) for k in ks]
+        b_so = [x for x in nodes if 1e-2 * bmax <= x <= 1e2 * bmax] or nodes[-3:]
+        return {"l_phi": np.geomspace(p.lower, min(p.upper, 20 * self.length), 12),
+                "b_so": np.array(b_so)}  # fmt: skip
+
+    def shape(self, b, l_phi, b_so):
+        from .finite import finite_film_rashba
+
+        return finite_film_rashba(b, l_phi, b_so, triplets=self.triplets, g_s=self.g_s,
+                                  b_tr=self.b_tr)  # fmt: skip
+
+
 #: The in-plane Zeeman model's default window: Zeeman splitting up to this fraction of the
 #: spin-orbit splitting 2 alpha_R k_F (validation page: the model followed simulated films
 #: there, and fell below them beyond).

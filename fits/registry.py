@@ -69,6 +69,10 @@ MODELS: dict[str, ModelInfo] = {
         ModelInfo("finite_film_so", m.FiniteFilmSpinOrbit,
                   "finite W x L device with spin-orbit scattering (l_phi, B_so)",
                   needs=("width", "length"), options=("b_tr", "extension", "max_nodes")),
+        ModelInfo("finite_film_rashba", m.FiniteFilmRashba,
+                  "finite W x L Rashba film, triplets with the spin-orbit vector potential "
+                  "(l_phi, B_so)",
+                  needs=("width", "length"), options=("b_tr", "extension", "max_nodes")),
         ModelInfo("finite_film_zeeman", m.FiniteFilmZeeman,
                   "single-layer spin-orbit film, in-plane field through Zeeman (l_phi, B_so)",
                   needs=("width", "length", "g_factor", "diffusion"),
