@@ -36,7 +36,7 @@ lint: $(STAMP)
 # the fast suite (it executes the notebooks and keeps the executed copies for the docs),
 # then the documentation with warnings as errors
 test: $(STAMP) lint
-	$(PY) -m pytest -m "not slow" -q
+	$(PY) -m pytest -m "not slow" -q --durations=20
 	$(MAKE) --no-print-directory docs
 
 test-fast: $(STAMP)

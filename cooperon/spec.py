@@ -22,9 +22,9 @@ Sections::
                     sheet_resistance_ohm); the sweep runs at every temperature
     [check]         tolerances the run must meet: fitted tau_phi, AB period, the
                     ratio of in-plane to perpendicular l_phi, a fitted B_so against
-                    the input's spin relaxation (b_so_rtol: the in-plane Zeeman fit
-                    of a Rashba film, or hln_so / finite_film_so on a film with
-                    spin-orbit disorder); for a temperature
+                    the input's spin relaxation (b_so_rtol: finite_film_rashba or
+                    the in-plane Zeeman fit of a Rashba film, or hln_so /
+                    finite_film_so on a film with spin-orbit disorder); for a temperature
                     series the exponent p (p_tol) and the zero-field rise (rise_rtol)
     [output]        figures
 
@@ -60,6 +60,8 @@ AXIS = "axis"
 
 #: Perpendicular-field models with a fitted B_so.
 SO_MODELS = ("hln_so", "finite_film_so")
+#: The perpendicular-field model whose B_so is D'yakonov-Perel's on a Rashba film.
+RASHBA_MODEL = "finite_film_rashba"
 
 SCHEMA = {
     "title": (str, ""),
@@ -463,15 +465,35 @@ def _semantic(s, source):
     elliott_yafet_b_so = bool(
         d["so_disorder_meV"] and not is_orientation(s) and s["fit"]["model"] in SO_MODELS
     )
-    if c["b_so_rtol"] is not None and not (zeeman_b_so or elliott_yafet_b_so):
+    dyakonov_perel_b_so = not is_orientation(s) and s["fit"]["model"] == RASHBA_MODEL
+    if c["b_so_rtol"] is not None and not (zeeman_b_so or elliott_yafet_b_so
+                                           or dyakonov_perel_b_so):  # fmt: skip
+        uniform = bool(d["rashba_meV_nm"] or d["dresselhaus_meV_nm"])
         raise SpecError(
             "check.b_so_rtol compares a fitted B_so with the spin relaxation of the input: "
-            "either the in-plane Zeeman fit of a Rashba film (both field sweeps and "
-            "fit.model_in_plane = 'finite_film_zeeman'), or a perpendicular fit with "
+            f"a perpendicular fit with fit.model = {RASHBA_MODEL!r} of a Rashba (or "
+            "Dresselhaus) film, the in-plane Zeeman fit of a Rashba film (both field sweeps "
+            "and fit.model_in_plane = 'finite_film_zeeman'), or a perpendicular fit with "
             f"spin-orbit (fit.model = {' or '.join(repr(m) for m in SO_MODELS)}) of a film with "
-            "spin-orbit disorder (device.so_disorder_meV). A perpendicular fit of a Rashba or "
-            "Dresselhaus film is not compared: the models' isotropic triplets underestimate "
-            "its B_so (validation page)"
+            "spin-orbit disorder (device.so_disorder_meV)"
+            + (f". On this film set fit.model = {RASHBA_MODEL!r}: the isotropic triplets of "
+               f"{s['fit']['model']!r} underestimate a Rashba film's B_so several times "
+               "(validation page)" if uniform and s["fit"]["model"] in SO_MODELS else "")
+        )  # fmt: skip
+    if (
+        dyakonov_perel_b_so
+        and c["b_so_rtol"] is not None
+        and (
+            bool(d["rashba_meV_nm"]) == bool(d["dresselhaus_meV_nm"])
+            or d["so_disorder_meV"]
+            or d["thickness"] != 1
+        )
+    ):
+        raise SpecError(
+            "check.b_so_rtol with finite_film_rashba compares with the D'yakonov-Perel spin "
+            "relaxation of a single layer with Rashba or Dresselhaus coupling alone: set one "
+            "of device.rashba_meV_nm, device.dresselhaus_meV_nm, no device.so_disorder_meV, "
+            "and device.thickness = 1"
         )
     if (
         elliott_yafet_b_so

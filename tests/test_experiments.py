@@ -252,14 +252,45 @@ def test_elliott_yafet_b_so_check():
         assert check["pass"] is ok and check["measured"] == pytest.approx(b_so / want)
 
 
-def test_rashba_film_b_so_is_not_a_check():
-    """check.b_so_rtol on a perpendicular spin-orbit fit of a Rashba film is refused, with the
-    reason (the isotropic triplets underestimate its B_so)."""
+def test_dyakonov_perel_b_so_check():
+    """check.b_so_rtol on a perpendicular fit of a Rashba film: with finite_film_rashba it compares
+    B_so with D'yakonov-Perel's (kinetic, + 2 s.e.); with an isotropic spin-orbit model it is
+    refused and names the model to use; Rashba and Dresselhaus together, and a film whose spin
+    turns by more than Omega tau = 0.5 per collision, are refused with the reason."""
+    from cooperon.experiment import (
+        _check_dyakonov_perel_regime,
+        _checks,
+        _model,
+        build_device,
+        regime_report,
+    )
+
     path = ROOT / "examples" / "antilocalization.toml"
-    dp = ["device.rashba_meV_nm=5.0", "fit.model='finite_film_so'", "fit.alpha=1.0"]
-    spec_mod.load(path, dp)
-    with pytest.raises(spec_mod.SpecError, match="isotropic triplets underestimate"):
-        spec_mod.load(path, [*dp, "check.b_so_rtol=0.25"])
+    dp = ["device.rashba_meV_nm=5.0", "fit.model='finite_film_rashba'", "check.b_so_rtol=0.25"]
+    sp = spec_mod.load(path, dp)
+    with pytest.raises(
+        spec_mod.SpecError, match="set fit.model = 'finite_film_rashba'.*underestimate"
+    ):
+        spec_mod.load(path, [*dp, "fit.model='finite_film_so'"])
+    with pytest.raises(spec_mod.SpecError, match="Dresselhaus coupling alone"):
+        spec_mod.load(path, [*dp, "device.dresselhaus_meV_nm=2.0"])
+    want = 0.4
+    for b_so, err, ok in [(0.48, 0.01, True), (0.6, 0.01, False), (0.6, 0.06, True),
+                          (None, None, False)]:  # fmt: skip
+        summary = {"b_so_T": b_so, "b_so_T_stderr": err, "b_so_T_dyakonov_perel_kinetic": want}
+        (check,) = [c for c in _checks(sp, None, summary) if c["name"] == "b_so_dyakonov_perel"]
+        assert check["pass"] is ok
+        if b_so is not None:
+            assert check["measured"] == pytest.approx(b_so / want)
+    dev = build_device(sp)
+    rep = regime_report(sp, dev)
+    _check_dyakonov_perel_regime(sp, dev, rep)  # 5 meV nm: Omega tau = 0.26
+    model = _model(sp, dev, rep)  # the Rashba triplets on a coarser Cooperon grid than 1600
+    assert model.name == "finite_film_rashba" and model.spectrum.nodes <= 600
+    strong = spec_mod.load(path, [*dp, "device.rashba_meV_nm=34.0"])
+    dev = build_device(strong)
+    with pytest.raises(spec_mod.SpecError, match="Omega tau = 1.8 > 0.5: weaken the coupling"):
+        _check_dyakonov_perel_regime(strong, dev, regime_report(strong, dev))
 
 
 def test_zeeman_orientation_run(tmp_path):
