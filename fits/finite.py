@@ -213,7 +213,11 @@ class RashbaTripletSpectrum:
     :class:`CooperonSpectrum`, with the link phases times the 3 x 3 unitaries
     exp(-i a h_x S_y) (x links) and exp(i a h_y S_x) (y links): the covariant
     lattice Laplacian, exact to O((a h)^2), with reflecting edges that keep the
-    spin-orbit covariant derivative's normal component zero. Cached per field and a.
+    spin-orbit covariant derivative's normal component zero. In a wire narrower
+    than L_so the field's transverse average is a pure gauge and only its spread
+    across the width relaxes spin: the triplets relax at D a^2 (a W)^2 / 12 x
+    (1/2, 1/2, 1) (the dimensional reduction of spin relaxation; pinned by a
+    test). Cached per field and a.
     """
 
     def __init__(self, spectrum: CooperonSpectrum):
@@ -280,13 +284,14 @@ class RashbaTripletSpectrum:
     def b_so_max(self) -> float:
         """The largest B_so node [T]: L_so stays at least twice the grid spacing."""
         k = math.floor(RASHBA_NODES_PER_OCTAVE * math.log2(self._b_so_grid_limit / self.b_so_ref))
-        return self._node(k)
+        return self.node(k)
 
     @property
     def _b_so_grid_limit(self) -> float:
         return HBAR_OVER_E * (0.5 / self.base.spacing) ** 2 / 4
 
-    def _node(self, k: int) -> float:
+    def node(self, k: int) -> float:
+        """The k-th B_so node [T] (k = 0: :attr:`b_so_ref`)."""
         return self.b_so_ref * 2.0 ** (k / RASHBA_NODES_PER_OCTAVE)
 
     def stencil(self, b_so: float) -> list[tuple[float, float]]:
@@ -310,13 +315,13 @@ class RashbaTripletSpectrum:
         top = round(RASHBA_NODES_PER_OCTAVE * math.log2(self.b_so_max / ref))
         t = min(RASHBA_NODES_PER_OCTAVE * math.log2(b_so / ref), float(top))
         if abs(t - round(t)) < 1e-9:
-            return [(self._node(round(t)), 1.0)]
+            return [(self.node(round(t)), 1.0)]
         k0 = min(max(math.floor(t) - 1, 0), max(top - 3, 0))
         ks = range(k0, min(k0 + 4, top + 1))
         out = []
         for k in ks:
             w = math.prod((t - j) / (k - j) for j in ks if j != k)
-            out.append((self._node(k), w))
+            out.append((self.node(k), w))
         return out
 
 

@@ -1356,7 +1356,7 @@ class FiniteFilmRashba(FiniteFilmSpinOrbit):
         t = self.triplets
         step = 2 * RASHBA_NODES_PER_OCTAVE
         ks = range(0, round(RASHBA_NODES_PER_OCTAVE * math.log2(q.upper / t.b_so_ref)) + 1, step)
-        nodes = [t._node(k) for k in ks]
+        nodes = [t.node(k) for k in ks]
         b_so = [x for x in nodes if 1e-2 * bmax <= x <= 1e2 * bmax] or nodes[-3:]
         return {"l_phi": np.geomspace(p.lower, min(p.upper, 20 * self.length), 12),
                 "b_so": np.array(b_so)}  # fmt: skip

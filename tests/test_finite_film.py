@@ -468,3 +468,21 @@ def test_finite_film_rashba_fit_recovers_its_inputs_with_honest_errors():
     assert {"b_so_T", "l_so_nm", "l_phi_nm"} <= set(r.to_dict())
     with pytest.raises(ValueError, match="g_s"):
         fits.build_model("finite_film_rashba", g_s=1, width=w, length=w)
+
+
+def test_rashba_triplets_in_a_narrow_wire_relax_as_w_squared():
+    """A wire narrower than L_so (reflecting edges): the transverse average of the spin-orbit
+    field is a pure gauge along the wire, and what relaxes spin is its spread across the width,
+    so the three slowest triplets relax at D a^2 (a W)^2 / 12 x (1/2, 1/2, 1) above the lowest
+    mode along the wire (a = 1/L_so; the dimensional reduction of spin relaxation, Kettemann
+    2007), against a^2 (1, 1, 2) in a film. Here a W = 0.25 and a L = 10: the corrections are
+    O((a W)^2) and O(1/(a L)^2), 3% allowed (measured 2%); the grid's <y^2> across its 12
+    cells is W^2/12 (1 - 1/12^2)."""
+    a = 1 / 100e-9
+    w, length = 0.25 / a, 10 / a
+    sp = CooperonSpectrum(w, length, max_nodes=51 * 12)
+    ev = RashbaTripletSpectrum(sp).eigenvalues(0.0, a)
+    lowest = (2 - 2 * math.cos(math.pi / sp.nx)) / sp.hx**2  # the scalar mode along the wire
+    scale = a**4 * w**2 * (1 - 1 / sp.ny**2) / 12
+    assert (ev[:3] - lowest) / scale == pytest.approx([0.5, 0.5, 1.0], rel=0.03)
+    assert ev[3] - lowest > 10 * scale  # the next mode is the next one along the wire
