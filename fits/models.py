@@ -1358,7 +1358,8 @@ class FiniteFilmRashba(FiniteFilmSpinOrbit):
         ks = range(0, round(RASHBA_NODES_PER_OCTAVE * math.log2(q.upper / t.b_so_ref)) + 1, step)
         nodes = [t.node(k) for k in ks]
         b_so = [x for x in nodes if 1e-2 * bmax <= x <= 1e2 * bmax] or nodes[-3:]
-        return {"l_phi": np.geomspace(p.lower, min(p.upper, 20 * self.length), 12),
+        # l_phi finely: once a node's eigenvalues are known, each l_phi costs only a sum
+        return {"l_phi": np.geomspace(p.lower, min(p.upper, 20 * self.length), 48),
                 "b_so": np.array(b_so)}  # fmt: skip
 
     def shape(self, b, l_phi, b_so):

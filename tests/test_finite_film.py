@@ -450,7 +450,7 @@ def test_finite_film_rashba_fit_recovers_its_inputs_with_honest_errors():
                              max_nodes=150)  # fmt: skip
     l_phi = 150e-9
     b_so = 1.5 * float(ls.b_from_length(l_phi))
-    b = np.linspace(0, 4 * float(ls.b_from_length(l_phi)), 13)
+    b = np.linspace(0, 4 * float(ls.b_from_length(l_phi)), 9)
     truth = finite_film_rashba(b, l_phi, b_so, triplets=model.triplets, g_s=2, b_tr=0.2,
                                exact=True)  # fmt: skip
     sigma = np.full(b.size, 0.02 * np.ptp(truth))
