@@ -1359,8 +1359,9 @@ class FiniteFilmRashba(FiniteFilmSpinOrbit):
         nodes = [t.node(k) for k in ks]
         b_so = [x for x in nodes if 1e-2 * bmax <= x <= 1e2 * bmax] or nodes[-3:]
         # l_phi finely: once a node's eigenvalues are known, each l_phi costs only a sum
-        return {"l_phi": np.geomspace(p.lower, min(p.upper, 20 * self.length), 48),
-                "b_so": np.array(b_so)}  # fmt: skip
+        grids = {"l_phi": np.geomspace(p.lower, min(p.upper, 20 * self.length), 48),
+                 "b_so": np.array(b_so)}  # fmt: skip
+        return {k: v for k, v in grids.items() if k not in self.fixed}
 
     def shape(self, b, l_phi, b_so):
         from .finite import finite_film_rashba

@@ -10,7 +10,9 @@ fitted three ways, each with the Drude D and contacts z0 of the validation:
   held at the same value, l_phi free.
 
 Printed: l_phi / input and the chi^2 of each over the per-point errors (correlations
-between fields ignored), then the Rashba model's chi^2 profile over B_so (``--scan``).
+between fields ignored), then the Rashba model's chi^2 profile over B_so (``--scan``),
+then ``finite_film_rashba`` fits with l_phi free or held (``--hold``). ``--data`` takes
+another dataset of the same film (the check's fresh seeds).
 
     python -m studies.antilocalization.rashba_triplets [--nodes 600]
 
@@ -42,6 +44,9 @@ def main():
     ap.add_argument("--nodes", type=int, default=600)
     ap.add_argument("--scan", type=float, nargs="*", default=[0.5, 0.7, 1.0, 1.2, 1.4, 1.6, 2.0],
                     help="B_so / D'yakonov-Perel values for the Rashba model's chi^2 profile")  # fmt: skip
+    ap.add_argument("--hold", type=float, nargs="*", default=[0.0, 1.0, 1.17],
+                    help="fit finite_film_rashba with l_phi held at these x input (0: free)")  # fmt: skip
+    ap.add_argument("--data", default=str(DATA), help="the dataset (default: the study's seeds)")
     a = ap.parse_args()
     dev = devices.film(SIDE, SIDE, spin=devices.Spin(rashba=2 * LAM))
     rep, u = dev.regime(E_FILM, W_DIS), dev.units
@@ -51,7 +56,7 @@ def main():
     side, z0 = SIDE * u.a_m, d["z0"] * u.a_m
     want = dyakonov_perel_lattice_b_so(dev.spin.rashba, 0.0, u, rep.diffusion * u.diffusion_m2s,
                                        rep.tau_ps)  # fmt: skip
-    data = fits.from_dataset(xr.open_dataset(DATA), quantity="total")
+    data = fits.from_dataset(xr.open_dataset(a.data), quantity="total")
     keep = np.abs(data.b) <= 0.5 * b_tr
     b, y, s = data.b[keep], data.dy[keep], data.sigma[keep]
     lphi_in = LPHI * u.a_m
@@ -94,6 +99,19 @@ def main():
                                                                 g_s=2, b_tr=b_tr))  # fmt: skip
         print(f"finite_film_rashba, B_so = {ratio:g} x D'yakonov-Perel: l_phi / input = "
               f"{lp / lphi_in:.3f}, chi^2 = {chi2:.2f}", flush=True)  # fmt: skip
+    # the fit model, B_so free, with l_phi free or held (the probe network's excess is
+    # about 1.17 x on this film's spin-degenerate control): how much B_so trades with l_phi
+    for held in a.hold:
+        model = fits.FiniteFilmRashba(g_s=2, width=side, length=side, b_tr=b_tr, extension=z0,
+                                      max_nodes=a.nodes)  # fmt: skip
+        if held:
+            model.fixed["l_phi"] = held * lphi_in
+        r = model.fit(data, diffusion=d_si, window=0.5 * b_tr, errors="fast")
+        what = f"l_phi held at {held:g} x input" if held else "l_phi free"
+        print(f"finite_film_rashba fit, {what}: B_so / D'yakonov-Perel = "
+              f"{r.values['b_so'] / want:.3f} +- {r.stderr['b_so'] / want:.3f}, l_phi / input = "
+              f"{r.values['l_phi'] / lphi_in:.3f}, correlated chi^2 = {r.chi2:.1f} for {r.dof}",
+              flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":
