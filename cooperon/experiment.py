@@ -471,7 +471,8 @@ def _spin_orbit_summary(spec, dev, ds, rep, summary) -> list[str]:
     Adds to ``summary``: ``rashba_meV_nm``, ``dresselhaus_meV_nm``,
     ``b_so_T_dyakonov_perel`` (single layer; exact on the lattice for Omega tau << 1),
     ``b_so_T_dyakonov_perel_kinetic`` (Rashba or Dresselhaus alone, at the film's Omega tau),
-    ``omega_so_tau`` and, from an
+    ``omega_so_tau``, with ``finite_film_rashba`` ``b_so_ratio_dyakonov_perel`` (fitted over
+    kinetic) and its ``_stderr``, and, from an
     HLN fit with alpha free on the same data (g_s = 2: -1/2 is strong
     spin-orbit coupling), ``alpha_free`` and ``alpha_free_stderr``, also as ``alpha`` and
     ``alpha_stderr`` when the fit model has no alpha of its own.
@@ -502,6 +503,15 @@ def _spin_orbit_summary(spec, dev, ds, rep, summary) -> list[str]:
             line += (f". Not a target for {spec['fit']['model']}: its isotropic triplets miss "
                      "the Rashba triplet's slow mode (7/16 of the in-plane rate), and it returns "
                      f"a B_so several times smaller; fit {RASHBA_MODEL} (validation page)")  # fmt: skip
+        elif spec["fit"]["model"] == RASHBA_MODEL and sp.rashba and sp.dresselhaus:
+            line += (f". {RASHBA_MODEL} describes Rashba or Dresselhaus coupling alone; with "
+                     "both, its B_so is not D'yakonov-Perel's")  # fmt: skip
+        elif spec["fit"]["model"] == RASHBA_MODEL and summary.get("b_so_T") is not None:
+            ratio = summary["b_so_T"] / b_kin
+            err = (summary.get("b_so_T_stderr") or math.nan) / b_kin
+            summary["b_so_ratio_dyakonov_perel"] = ratio
+            summary["b_so_ratio_dyakonov_perel_stderr"] = err
+            line += f"; fitted B_so / kinetic = {ratio:.3g} +- {_err(err)}"
         out.append(line)
     try:
         alpha = _fit({**spec, "fit": {**spec["fit"], "alpha": None}}, dev, ds, rep, model="hln")
