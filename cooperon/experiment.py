@@ -32,7 +32,7 @@ import devices
 import fits
 import transport
 from cooperon.constants import HBAR_OVER_E
-from cooperon.spec import RASHBA_MODEL, SO_MODELS
+from cooperon.spec import RASHBA_MODEL, RASHBA_MODELS, SO_MODELS
 from fits.result import json_safe
 
 __all__ = ["build_device", "regime_report", "run"]
@@ -448,7 +448,7 @@ def _elliott_yafet_summary(dev, rep, summary) -> list[str]:
 
 def _check_dyakonov_perel_regime(spec, dev, rep):
     """Refuse, before the sweep, a D'yakonov-Perel B_so check outside the diffusive-spin range."""
-    if spec["check"]["b_so_rtol"] is None or spec["fit"]["model"] != RASHBA_MODEL:
+    if spec["check"]["b_so_rtol"] is None or spec["fit"]["model"] not in RASHBA_MODELS:
         return
     from devices.spin import dyakonov_perel_omega_tau
 
@@ -502,11 +502,12 @@ def _spin_orbit_summary(spec, dev, ds, rep, summary) -> list[str]:
         if spec["fit"]["model"] in SO_MODELS:
             line += (f". Not a target for {spec['fit']['model']}: its isotropic triplets miss "
                      "the Rashba triplet's slow mode (7/16 of the in-plane rate), and it returns "
-                     f"a B_so several times smaller; fit {RASHBA_MODEL} (validation page)")  # fmt: skip
-        elif spec["fit"]["model"] == RASHBA_MODEL and sp.rashba and sp.dresselhaus:
-            line += (f". {RASHBA_MODEL} describes Rashba or Dresselhaus coupling alone; with "
+                     f"a B_so several times smaller; fit {RASHBA_MODEL}, or ilp on a film much larger "
+                     "than l_phi (validation page)")  # fmt: skip
+        elif spec["fit"]["model"] in RASHBA_MODELS and sp.rashba and sp.dresselhaus:
+            line += (f". {spec['fit']['model']} describes Rashba or Dresselhaus coupling alone; with "
                      "both, its B_so is not D'yakonov-Perel's")  # fmt: skip
-        elif spec["fit"]["model"] == RASHBA_MODEL and summary.get("b_so_T") is not None:
+        elif spec["fit"]["model"] in RASHBA_MODELS and summary.get("b_so_T") is not None:
             ratio = summary["b_so_T"] / b_kin
             err = (summary.get("b_so_T_stderr") or math.nan) / b_kin
             summary["b_so_ratio_dyakonov_perel"] = ratio
@@ -569,7 +570,7 @@ def _checks(spec, dev, summary) -> list[dict]:
                         target=f"fitted / Born (Elliott-Yafet) B_so = 1 within "
                         f"{100 * c['b_so_rtol']:g}% (+ 2 standard errors)", input=want,
                         rtol=c["b_so_rtol"], **{"pass": bool(ok)}))  # fmt: skip
-    if c["b_so_rtol"] is not None and spec["fit"]["model"] == RASHBA_MODEL:
+    if c["b_so_rtol"] is not None and spec["fit"]["model"] in RASHBA_MODELS:
         want, b_so = summary.get("b_so_T_dyakonov_perel_kinetic"), summary.get("b_so_T")
         if want is None or b_so is None:  # the fit failed: the check does too
             want, b_so = want or math.nan, math.nan

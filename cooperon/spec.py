@@ -60,8 +60,10 @@ AXIS = "axis"
 
 #: Perpendicular-field models with a fitted B_so.
 SO_MODELS = ("hln_so", "finite_film_so")
-#: The perpendicular-field model whose B_so is D'yakonov-Perel's on a Rashba film.
+#: The perpendicular-field model whose B_so is D'yakonov-Perel's on a Rashba film (on the
+#: device), and all such models (ilp: a large film).
 RASHBA_MODEL = "finite_film_rashba"
+RASHBA_MODELS = (RASHBA_MODEL, "ilp")
 
 SCHEMA = {
     "title": (str, ""),
@@ -465,18 +467,19 @@ def _semantic(s, source):
     elliott_yafet_b_so = bool(
         d["so_disorder_meV"] and not is_orientation(s) and s["fit"]["model"] in SO_MODELS
     )
-    dyakonov_perel_b_so = not is_orientation(s) and s["fit"]["model"] == RASHBA_MODEL
+    dyakonov_perel_b_so = not is_orientation(s) and s["fit"]["model"] in RASHBA_MODELS
     if c["b_so_rtol"] is not None and not (zeeman_b_so or elliott_yafet_b_so
                                            or dyakonov_perel_b_so):  # fmt: skip
         uniform = bool(d["rashba_meV_nm"] or d["dresselhaus_meV_nm"])
         raise SpecError(
             "check.b_so_rtol compares a fitted B_so with the spin relaxation of the input: "
-            f"a perpendicular fit with fit.model = {RASHBA_MODEL!r} of a Rashba (or "
+            f"a perpendicular fit with fit.model = {' or '.join(map(repr, RASHBA_MODELS))} of a Rashba (or "
             "Dresselhaus) film, the in-plane Zeeman fit of a Rashba film (both field sweeps "
             "and fit.model_in_plane = 'finite_film_zeeman'), or a perpendicular fit with "
             f"spin-orbit (fit.model = {' or '.join(repr(m) for m in SO_MODELS)}) of a film with "
             "spin-orbit disorder (device.so_disorder_meV)"
-            + (f". On this film set fit.model = {RASHBA_MODEL!r}: the isotropic triplets of "
+            + (f". On this film set fit.model = {RASHBA_MODEL!r} (or 'ilp' on a film much "
+               "larger than l_phi): the isotropic triplets of "
                f"{s['fit']['model']!r} underestimate a Rashba film's B_so several times "
                "(validation page)" if uniform and s["fit"]["model"] in SO_MODELS else "")
         )  # fmt: skip
@@ -490,7 +493,7 @@ def _semantic(s, source):
         )
     ):
         raise SpecError(
-            "check.b_so_rtol with finite_film_rashba compares with the D'yakonov-Perel spin "
+            f"check.b_so_rtol with {s['fit']['model']} compares with the D'yakonov-Perel spin "
             "relaxation of a single layer with Rashba or Dresselhaus coupling alone: set one "
             "of device.rashba_meV_nm, device.dresselhaus_meV_nm, no device.so_disorder_meV, "
             "and device.thickness = 1"

@@ -1040,6 +1040,45 @@ class HLNSpinOrbit(HLN):
         return ""
 
 
+class ILPRashba(HLNSpinOrbit):
+    """A large 2D film with linear Rashba (or Dresselhaus) coupling, ILP: B_phi and B_so [T].
+
+    The Iordanskii-Lyanda-Geller-Pikus line shape for a spin-orbit field linear in k
+    (``lineshapes.ilp_rashba``): the triplet Cooperon carries the field as a vector
+    potential, with its slow mode (7/16 of the in-plane rate at finite wavevector) that the
+    isotropic triplets of :class:`HLNSpinOrbit` miss; on a Rashba film those return a B_so
+    several times smaller. B_so = hbar / (4 e L_so^2) = hbar / (4 e D tau_so), with L_so the
+    precession length and tau_so the in-plane D'yakonov-Perel time (the convention of
+    ``devices.spin.dyakonov_perel_lattice_b_so``); derived l_so [nm] and, with D, tau_so [ps].
+    It assumes D'yakonov-Perel (Omega tau << 1), one of Rashba or Dresselhaus, and a film
+    much larger than l_phi (else :class:`FiniteFilmRashba`). Each evaluation sums a few
+    hundred Landau-level blocks per field: milliseconds.
+    """
+
+    name = "ilp"
+    degeneracies = (2,)
+
+    def guess_grids(self, b):
+        # B_phi inside the field range (the Landau sums grow as B_phi / B), B_so around it
+        bmax = float(np.max(np.abs(b)))
+        return {"b_phi": np.geomspace(1e-3 * bmax, 3 * bmax, 16),
+                "b_so": np.geomspace(1e-2 * bmax, 1e2 * bmax, 12)}  # fmt: skip
+
+    def shape(self, b, b_phi, b_so):
+        return ls.ilp_rashba(b, b_phi, b_so, g_s=self.g_s, b_tr=self.b_tr)
+
+    def applicability(self, values):
+        flags = super().applicability(values)
+        if self.b_tr is not None and values["b_so"] > self.b_tr:
+            flags.append(FitFlag(
+                "uncertain",
+                f"B_so = {values['b_so']:.3g} T is above B_tr = {self.b_tr:.3g} T: the spin turns "
+                "by more than a radian per collision, outside the D'yakonov-Perel regime ILP "
+                "assumes (fit hln with alpha = -1/2 for the strong spin-orbit limit)",
+            ))  # fmt: skip
+        return flags
+
+
 class ParallelField(Model):
     """Thin film in a parallel field: B* [T] and alpha; l_phi = sqrt(3/c) hbar/(e d B*).
 

@@ -58,6 +58,9 @@ MODELS: dict[str, ModelInfo] = {
                   options=("alpha", "b_tr", "width", "length")),
         ModelInfo("hln_so", m.HLNSpinOrbit, "2D film with spin-orbit scattering (B_phi, B_so)",
                   options=("b_tr", "width", "length")),
+        ModelInfo("ilp", m.ILPRashba,
+                  "2D film with linear Rashba or Dresselhaus coupling, ILP (B_phi, B_so)",
+                  options=("b_tr", "width", "length")),
         ModelInfo("wire", m.Wire, "quasi-1D wire, L >> l_phi (l_phi)",
                   needs=("width", "length"), options=("ell",)),
         ModelInfo("wire_finite", m.WireFinite, "quasi-1D wire between reservoirs (l_phi)",
@@ -90,6 +93,7 @@ MODELS: dict[str, ModelInfo] = {
 # what to say when a model is given an option it does not take
 _HINTS = {
     ("hln_so", "alpha"): "its amplitude follows from B_so/B_phi; use hln with a fixed alpha",
+    ("ilp", "alpha"): "its amplitude follows from B_so/B_phi; use hln with a fixed alpha",
     ("finite_film_so", "alpha"): "its amplitude follows from B_so/B_phi; use finite_film",
     ("graphene", "alpha"): "its amplitude is fixed by spin and valley degeneracy",
     ("graphene_so", "alpha"): "its amplitude is fixed by spin and valley degeneracy",

@@ -371,7 +371,7 @@ def test_graphene_spin_orbit_round_trip_and_times():
 def test_registry_is_the_one_list_of_models():
     from cooperon import spec
 
-    assert set(fits.MODELS) == {"hln", "hln_so", "wire", "wire_finite", "parallel", "finite_film",
+    assert set(fits.MODELS) == {"hln", "hln_so", "ilp", "wire", "wire_finite", "parallel", "finite_film",
                                 "finite_film_so", "finite_film_rashba", "finite_film_zeeman",
                                 "finite_parallel", "graphene", "graphene_so"}  # fmt: skip
     assert set(spec.fit_models()) == {*fits.MODELS, "ab", "none"}
