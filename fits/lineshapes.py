@@ -156,7 +156,7 @@ def rashba_triplet_continuum(x, b_so):
     return x + b_so, x + 1.5 * b_so + r, x + 1.5 * b_so - r
 
 
-@functools.lru_cache(maxsize=512)
+@functools.lru_cache(maxsize=128)
 def _ilp_levels(field, b_so, levels):
     """Triplet and singlet Cooperon levels [T] of a Rashba film in a field (both in field units).
 
