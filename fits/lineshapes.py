@@ -211,11 +211,11 @@ def ilp_rashba(b, b_phi, b_so, *, g_s, b_tr=None):
     with weights w = 1/2 (triplets) and -1/2 (singlet), minus the same with B_phi -> B_tr
     when b_tr is given. The blocks are summed up to k = ``ILP_REACH`` x B_phi / B (at least
     ``ILP_LEVELS``, at most ``ILP_MAX_LEVELS``); beyond, sum and integral differ by
-    O(1/k^2), which is removed by extrapolating from k and 2 k. B_so = 0 is :func:`hln` with alpha = 1 (its
-    digamma function); B_so >> B_tr leaves the singlet, alpha = -1/2. Unlike the isotropic
-    :func:`hln_spin_orbit` (triplet field B_phi + (4/3) B_so), it has the triplets' slow
-    mode, 7 B_so / 16 at finite Q, so on a Rashba film it returns the D'yakonov-Perel B_so.
-    Fields in tesla.
+    O(1/k^2), which is removed by extrapolating from k and 2 k. B_so = 0 is :func:`hln`
+    with alpha = 1 (its digamma function); B_so >> B_tr leaves the singlet, alpha = -1/2.
+    Unlike the isotropic :func:`hln_spin_orbit` (triplet field B_phi + (4/3) B_so), it has
+    the triplets' slow mode, 7 B_so / 16 at finite Q, so its B_so is the one to compare
+    with D'yakonov-Perel's. Fields in tesla.
     """
     b = np.asarray(b, dtype=float)
     if not (b_phi > 0 and b_so >= 0):
