@@ -387,8 +387,8 @@ def _model(spec, dev, rep, name=None, **extra):
         ell=ell if math.isfinite(ell) else None,
         mean_free_path=ell if corrected else None,
         cross_section=corrected and info.name == "finite_parallel",
-        # no finer than the lattice; the Rashba triplets solve 3 x as many unknowns per node
-        max_nodes=min(600 if info.name == RASHBA_MODEL else 1600, g.width * g.length),
+        # the model's own grid, no finer than the lattice
+        max_nodes=min(getattr(info.cls, "default_max_nodes", 1600), g.width * g.length),
         extension=1e-9 * f["contact_extension_nm"],
         **extra,
     )

@@ -1261,6 +1261,8 @@ class FiniteFilm(Model):
 
     name = "finite_film"
     quantity = "total"
+    #: the Cooperon grid a virtual experiment gives the model (at most one node per site)
+    default_max_nodes = 1600
 
     def __init__(self, *, g_s, width, length, alpha=None, b_tr=None, extension=0.0,
                  max_nodes=1600, background=False, free_amplitude=False,
@@ -1373,6 +1375,7 @@ class FiniteFilmRashba(FiniteFilmSpinOrbit):
     name = "finite_film_rashba"
     degeneracies = (2,)
     cheap = False
+    default_max_nodes = 600  # three unknowns per node
 
     def __init__(self, *, g_s, width, length, b_tr=None, extension=0.0, max_nodes=600,
                  background=False, free_amplitude=False, offset=False):  # fmt: skip
