@@ -33,10 +33,10 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-# the fast suite (it executes the notebooks and keeps the executed copies for the docs),
-# then the documentation with warnings as errors
+# the fast suite on two test processes (pytest-xdist; it executes the notebooks and keeps the
+# executed copies for the docs), then the documentation with warnings as errors
 test: $(STAMP) lint
-	$(PY) -m pytest -m "not slow" -q --durations=20
+	$(PY) -m pytest -m "not slow" -q -n 2 --durations=20
 	$(MAKE) --no-print-directory docs
 
 test-fast: $(STAMP)
