@@ -214,7 +214,8 @@ def test_cooling_example_writes_the_series_form_and_resumes(tmp_path, capsys):
     assert [s["temperature_K"] for s in fit["series"]] == [1.0, 2.0, 4.0]
     np.testing.assert_allclose(fit["tau_phi_input_ps"], [2.2, 1.1, 0.55])
     assert {c["name"] for c in fit["checks"]} == {"p", "rise"}
-    assert len(fit["resistance"]) == 3 and fit["rise"]["quench_field_mT"] == pytest.approx(180)
+    # no temperature.quench_mT: the swept field nearest B_tr / 4 (B_tr = 0.36 T here)
+    assert len(fit["resistance"]) == 3 and fit["rise"]["quench_field_mT"] == pytest.approx(95)
     done = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "temperature").glob("T_*K.nc")}
     assert len(done) == 3
     assert cli.main(args) == 0  # a rerun reuses the finished sweeps (nothing rewritten)

@@ -565,12 +565,17 @@ def test_temperature_closed_loop():
     that fits a measured series, with the Cooperon on the device (alpha = 1, z0 and D from
     the Drude fit); the error of p is the larger of the fit's and a jackknife over 8 blocks of
     realizations. Checks: p within 0.15 of the input; the slope of G(0) - G(B_q)
-    (B_q = B_tr / 2, paired per realization) against ln T within 20% of the same model's
-    prediction for the input law (quick tier: both + 2 standard errors). The zero field
-    alone is not compared: the probes relax momentum, which adds a Drude resistance that
-    grows with T (measured here as the quenched-field slope, reported).
+    (paired per realization) against ln T within 20% of the same model's prediction for
+    the input law (quick tier: both + 2 standard errors). The zero field alone is not
+    compared: the probes relax momentum, which adds a Drude resistance that grows with T
+    (measured here as the quenched-field slope, reported).
+
+    B_q is the field node nearest B_tr / 4 (0.095 T), inside the range where the diffusive
+    Cooperon holds, on realizations 5000 on. Both were set before their run, after an
+    earlier run (realizations 0-239, B_q = B_tr / 2) whose rise fell 26% short of the model,
+    which lay above the data at B_tr / 2 at every temperature (docs/validation.md).
     """
-    seeds = size(60, 240)
+    seeds = [5000 + i for i in range(size(60, 240))]
     d = drude()
     rep = devices.film(50, 50).regime(E_FILM, W_DIS)
     u = devices.Units.from_mass(5.0, 0.067)
@@ -585,7 +590,8 @@ def test_temperature_closed_loop():
         warnings.simplefilter("ignore", transport.RegimeWarning)
         ds = transport.temperature_sweep(
             dev, temperatures=T_LOOP, law=law, energy=u.to_meV(E_FILM), seeds=seeds,
-            disorder=u.to_meV(W_DIS), b_perp=list(B_LOOP), path=CACHE / f"temperature_n{seeds}",
+            disorder=u.to_meV(W_DIS), b_perp=list(B_LOOP),
+            path=CACHE / f"temperature_s5000_n{len(seeds)}",
             executor=DASK, progress=False)  # fmt: skip
     opts = dict(diffusion=d_si, window=0.5 * b_tr)
     res = fits.series.fit_series(fits.series.points_from_dataset(ds), model, **opts)
@@ -602,17 +608,18 @@ def test_temperature_closed_loop():
                 f"(tau_phi fitted / input: {[round(s['tau_phi_ps'] / law.tau_phi_ps(s['temperature_K']), 3) for s in res.series]})",
                 figure="temperature_loop.png")  # fmt: skip
     g = ds.G.isel(energy=0, b_par=0).transpose("temperature", "realization", "b_perp").values
-    iq = int(np.argmin(np.abs(ds.b_perp.values - 0.18)))
+    iq = int(np.argmin(np.abs(ds.b_perp.values - b_tr / 4)))
+    b_q = float(ds.b_perp.values[iq])
     slope, slope_err = fits.resistance.log_slope(T_LOOP, g[:, :, 0] - g[:, :, iq])
     quenched = fits.resistance.log_slope(T_LOOP, g[:, :, iq])
     l_phi = np.sqrt(d_si * np.asarray(ds.tau_phi_ps.values) * 1e-12)
-    pred = [-float(model(np.array([0.18]), l_phi=lp)[0] - model(np.zeros(1), l_phi=lp)[0])
+    pred = [-float(model(np.array([b_q]), l_phi=lp)[0] - model(np.zeros(1), l_phi=lp)[0])
             for lp in l_phi]  # fmt: skip
     want = float(np.polyfit(np.log(T_LOOP), pred, 1)[0])
     ok &= report("temperature_loop_rise", slope, slope_err,
                  f"the model's {want:.4f} e^2/h per e-fold within 20%{tol}",
                  abs(slope - want) < 0.2 * want + extra * slope_err,
-                 f"(quenched-field slope {quenched[0]:.3f} +- {quenched[1]:.3f}: the probes' "
+                 f"(B_q = {b_q:g} T; quenched-field slope {quenched[0]:.3f} +- {quenched[1]:.3f}: the probes' "
                  f"own scattering; HLN for a large film {1 / (2 * math.pi):.3f})",
                  figure="temperature_loop.png")  # fmt: skip
     assert ok
