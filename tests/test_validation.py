@@ -176,6 +176,39 @@ def test_finite_film_model_tends_to_hln():
                   f"(at B_phi and 4 B_phi; r(6 l_phi) = {np.round(r[6], 3).tolist()})")  # fmt: skip
 
 
+def test_finite_film_rashba_tends_to_ilp():
+    """ILP is the large-device limit of the Rashba triplets on the device.
+
+    `finite_film_rashba` (the triplet operator on the device's grid) and `ilp` (its Landau-level
+    blocks in an infinite film) share only the operator. On squares of 5 and 10 l_phi (grid
+    l_phi / 4; 12 l_phi, as in `finite_film_large_limit`, takes minutes per B_so), the
+    extrapolation 2 dG(10 l_phi) - dG(5 l_phi) removes the contacts' and edges' 1/L term.
+    Target: at B = B_phi/2 .. 8 B_phi, within 3% of HLN's value at 8 B_phi (the curves change
+    sign, so no ratio), for B_so = B_phi/2, B_phi and 2 B_phi (L_so down to 2.8 grid cells).
+    Set after an exploratory run at B_so = B_phi and 2 B_phi (0.8% and 1.5%; 2.3% at
+    4 B_phi, where L_so is two cells; the spin-free control 0.7%); B_so = B_phi/2 is new.
+    """
+    l_phi = 100e-9
+    b_phi = float(fits.lineshapes.b_from_length(l_phi))
+    b = np.array([0.5, 1.0, 2.0, 4.0, 8.0]) * b_phi
+    scale = float(fits.lineshapes.hln(b[-1:], b_phi, 1.0, g_s=1)[0])
+    worst, dev = 0.0, {}
+    for ratio in (0.5, 1.0, 2.0):
+        ilp = fits.lineshapes.ilp_rashba(b, b_phi, ratio * b_phi, g_s=1)
+        dg = {}
+        for k in (5, 10):
+            sp = fits.finite.CooperonSpectrum(k * l_phi, k * l_phi, max_nodes=(4 * k) ** 2)
+            tr = fits.finite.RashbaTripletSpectrum(sp)
+            dg[k] = fits.finite.finite_film_rashba(b, l_phi, ratio * b_phi, triplets=tr, g_s=1,
+                                                   exact=True)  # fmt: skip
+        dev[ratio] = float(np.max(np.abs(2 * dg[10] - dg[5] - ilp)) / scale)
+        worst = max(worst, dev[ratio])
+    assert report("finite_film_rashba_large_limit", worst, 0.0,
+                  "ILP within 3% of HLN's 8 B_phi value", worst < 0.03,
+                  f"(deviation at B_so / B_phi = 0.5, 1, 2: "
+                  f"{[round(v, 4) for v in dev.values()]})")  # fmt: skip
+
+
 # -- closed loops: input tau_phi -> simulation -> fit -> tau_phi ------------------------------------
 
 
