@@ -125,7 +125,7 @@ def run_temperature(spec, dev, rep, out, *, progress, log, fit_model) -> dict:
         model = fit_model()
         limit = model.validity_bmax()
         if window is None:
-            window = model.validity_bmax()
+            window = limit
         result = fit_series(points, model, diffusion=diffusion, window=window)
         summary.update(result.to_dict())
         lines.append(result.report())

@@ -250,3 +250,13 @@ def test_aak_law_from_a_spec():
     assert law.p == 1.0 and law.tau_phi_ps(1.0) == pytest.approx(77, rel=0.02)
     with pytest.raises(spec.SpecError, match="remove temperature.tau_0_ps"):
         spec.load(EXAMPLE, ["temperature.law='aak'", "temperature.sheet_resistance_ohm=1000"])
+
+
+def test_default_quench_is_half_the_model_range_when_the_sweep_reaches_it():
+    from cooperon.temperature_run import default_quench
+
+    b = np.array([0.0, 0.02, 0.05, 0.09, 0.18])
+    assert default_quench(b, 0.18) == pytest.approx(0.09)  # the node nearest B_tr / 4
+    assert default_quench(-b, 0.2) == pytest.approx(0.09)  # either sign of the field
+    assert default_quench(b, None) == pytest.approx(0.18)  # no model range: the top field
+    assert default_quench(b, 1.0) == pytest.approx(0.18)  # the sweep stops below half of it

@@ -35,7 +35,7 @@ import numpy as np
 import devices
 import fits
 from studies.common import E_FILM, W_DIS, drude
-from studies.pooled_probes.run import LPHI, OUT, SIDE, pooled_conductance
+from studies.pooled_probes.run import LPHI, OUT, SIDE, patches, pool_matrix, pooled_conductance
 from transport.solver import Solver, network_conductance
 
 KEYS = ("t_rl", "t_pl", "t_rp", "t_lp", "t_pp")
@@ -75,16 +75,6 @@ def _run(seed):
     np.savez(path, g=np.array(g), **{k: np.array(v) for k, v in out.items()})
 
 
-def pool_matrix(tags, spacing, k):
-    """m[P, p] = 1 if grid probe p (at ``tags``) is in the k x k patch P."""
-    cell = (tags - tags.min(axis=0)) // (spacing * k)
-    _, inv = np.unique(cell, axis=0, return_inverse=True)
-    inv = inv.ravel()
-    m = np.zeros((inv.max() + 1, len(inv)))
-    m[inv, np.arange(len(inv))] = 1.0
-    return m
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seeds", type=int, default=256)
@@ -103,7 +93,7 @@ def main():
     with multiprocessing.get_context("fork").Pool(a.workers, _init, args) as pool:
         pool.map(_run, range(a.seeds), chunksize=2)
     probes = fixed_grid(dev, a.grid)
-    mats = {k: pool_matrix(dev.tags[probes], a.grid, k) for k in a.pools}
+    mats = {k: pool_matrix(patches(dev.tags[probes], a.grid, k)) for k in a.pools}
     per = a.seeds // BLOCKS
     # per block: sums of G_k and of the pooled hops, per field
     sums = []

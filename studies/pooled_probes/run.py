@@ -55,13 +55,18 @@ def pooled_conductance(d, patch):
     ``d``: `Solver.buttiker` details (site transmissions); ``patch[i]``: the terminal of
     probe i (0 .. n - 1). Hops between probes of one terminal drop out.
     """
-    n = patch.max() + 1
-    m = np.zeros((n, len(patch)))
-    m[patch, np.arange(len(patch))] = 1.0  # m[P, p] = 1 if p is in P
+    m = pool_matrix(patch)
     t_pp = m @ d["t_pp"] @ m.T
     np.fill_diagonal(t_pp, 0.0)
     return network_conductance(d["t_rl"], m @ d["t_pl"], m @ d["t_rp"], m @ d["t_lp"],
                                t_pp)["conductance"]  # fmt: skip
+
+
+def pool_matrix(patch):
+    """m[P, p] = 1 if probe p is in terminal P (``patch[p]`` = P)."""
+    m = np.zeros((patch.max() + 1, len(patch)))
+    m[patch, np.arange(len(patch))] = 1.0
+    return m
 
 
 def patches(tags, spacing, k):
