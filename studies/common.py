@@ -73,6 +73,27 @@ def drude(width=50, lengths=(25, 50, 75, 100), seeds=100, energy=E_FILM, disorde
     return dict(sigma=sigma, sigma_err=slope_err / slope**2, z0=z0, z0_err=z0_err)
 
 
+def probe_film(side, l_phi):
+    """The spinless ``side`` x ``side`` film [a] of the demo's material (E_FILM, W_DIS) at
+    input ``l_phi`` [a], as the probe studies use it.
+
+    Returns a dict: ``device``, its ``regime``, the input ``tau_phi_ps`` (l_phi^2 over the
+    regime's D), ``b_tr`` [T], the 13 ``fields`` [T] of the film checks (0, and 12 from
+    B_phi/4 to B_tr/2), the ``model`` they are fitted with (finite-device, alpha = 1, the
+    Drude z0) and the Drude ``diffusion`` [m^2/s] to fit with (`drude`).
+    """
+    dev = devices.film(side, side)
+    rep, u = dev.regime(E_FILM, W_DIS), dev.units
+    b_phi = float(fits.lineshapes.b_from_length(l_phi * u.a_m))
+    b_tr = fits.lineshapes.HBAR_OVER_E / (2 * (rep.mean_free_path * u.a_m) ** 2)
+    d = drude()
+    model = fits.FiniteFilm(g_s=1, width=side * u.a_m, length=side * u.a_m, b_tr=b_tr,
+                            alpha=1.0, extension=d["z0"] * u.a_m, max_nodes=2500)  # fmt: skip
+    return dict(device=dev, regime=rep, tau_phi_ps=l_phi**2 / rep.diffusion * u.time_ps,
+                b_tr=b_tr, fields=[0.0, *np.geomspace(b_phi / 4, b_tr / 2, 12)], model=model,
+                diffusion=d["sigma"] / (2 * math.pi * rep.dos) * u.diffusion_m2s)  # fmt: skip
+
+
 def decay_length(dev, energy, params, l_eff):
     """The probes' decay length l_a [a] from the coherent transmission (information).
 

@@ -27,14 +27,13 @@ grid 6): resumable. About 3 s per realization at grid 6 on one core.
 """
 
 import argparse
-import math
 import multiprocessing
 
 import numpy as np
 
 import devices
 import fits
-from studies.common import E_FILM, W_DIS, drude
+from studies.common import E_FILM, W_DIS, probe_film
 from studies.pooled_probes.run import LPHI, OUT, SIDE, patches, pool_matrix, pooled_conductance
 from transport.solver import Solver, network_conductance
 
@@ -82,12 +81,9 @@ def main():
     ap.add_argument("--grid", type=int, default=6, help="probe grid spacing [a]")
     ap.add_argument("--pools", type=int, nargs="+", default=[1, 2], help="patch sides k")
     a = ap.parse_args()
-    dev = devices.film(SIDE, SIDE)
-    rep, u = dev.regime(E_FILM, W_DIS), dev.units
-    tau = LPHI**2 / rep.diffusion * u.time_ps
-    b_phi = float(fits.lineshapes.b_from_length(LPHI * u.a_m))
-    b_tr = fits.lineshapes.HBAR_OVER_E / (2 * (rep.mean_free_path * u.a_m) ** 2)
-    fields = [0.0, *np.geomspace(b_phi / 4, b_tr / 2, 12)]
+    f = probe_film(SIDE, LPHI)
+    dev, tau, b_tr, fields = f["device"], f["tau_phi_ps"], f["b_tr"], f["fields"]
+    u = dev.units
     folder = OUT / f"fixed_film{SIDE}_lphi{LPHI:g}_grid{a.grid}"
     args = (fields, a.grid, tau, folder)
     with multiprocessing.get_context("fork").Pool(a.workers, _init, args) as pool:
@@ -133,21 +129,19 @@ def main():
     jack = np.array([curves([i for i in every if i != j]) for j in every])
     err = np.sqrt((BLOCKS - 1) / BLOCKS * ((jack - full) ** 2).sum(axis=0))
     quarters = [curves(every[i::4]) for i in range(4)]
-    d = drude()
-    d_si = d["sigma"] / (2 * math.pi * rep.dos) * u.diffusion_m2s
-    side = SIDE * u.a_m
-    geometry = dict(g_s=1, width=side, length=side, b_tr=b_tr, extension=d["z0"] * u.a_m,
-                    max_nodes=2500)  # fmt: skip
+    d_si, fixed = f["diffusion"], f["model"]
+    free = fits.FiniteFilm(g_s=1, width=fixed.width, length=fixed.length, b_tr=b_tr,
+                           extension=fixed.spectrum.extension, max_nodes=2500)  # fmt: skip
     b = np.array(fields[1:])
     lin = LPHI * u.a_m
-    top = fits.FiniteFilm(alpha=1.0, **geometry)(b[-1:], l_phi=lin)[0]
+    top = fixed(b[-1:], l_phi=lin)[0]
     print(f"{len(probes)} probes on one grid {a.grid} a apart, {per * BLOCKS} realizations; the "
           f"model at the input l_phi (alpha = 1) gives dG = {top:.4f} e^2/h at the top field")  # fmt: skip
     names = [f"{w}, k = {k}" for k in a.pools for w in ("<G>", "G(<T>)")]
     for i, (name, y, e) in enumerate(zip(names, full, err)):
         line = []
         for alpha in (1.0, None):
-            model = fits.FiniteFilm(**geometry, **({"alpha": 1.0} if alpha else {}))
+            model = fixed if alpha else free
 
             def fit(yy, model=model, e=e):
                 return model.fit(b, yy[1:], e[1:], window=0.5 * b_tr, diffusion=d_si)

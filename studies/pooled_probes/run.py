@@ -41,7 +41,7 @@ import xarray as xr
 
 import devices
 import fits
-from studies.common import E_FILM, W_DIS, drude
+from studies.common import E_FILM, W_DIS, probe_film
 from transport.solver import Solver, network_conductance
 
 OUT = Path(__file__).resolve().parents[2] / "out" / "studies" / "pooled_probes"
@@ -117,13 +117,9 @@ def main():
     ap.add_argument("--pools", type=int, nargs="+", default=list(POOLS), help="patch sides k")
     a = ap.parse_args()
     pools = tuple(a.pools)
-    dev = devices.film(SIDE, SIDE)
-    rep, u = dev.regime(E_FILM, W_DIS), dev.units
-    tau = LPHI**2 / rep.diffusion * u.time_ps
-    b_phi = float(fits.lineshapes.b_from_length(LPHI * u.a_m))
-    b_tr = fits.lineshapes.HBAR_OVER_E / (2 * (rep.mean_free_path * u.a_m) ** 2)
-    fields = [0.0, *np.geomspace(b_phi / 4, b_tr / 2, 12)]
-    ell = rep.mean_free_path
+    f = probe_film(SIDE, LPHI)
+    dev, rep, tau, b_tr, fields = f["device"], f["regime"], f["tau_phi_ps"], f["b_tr"], f["fields"]
+    u, ell = dev.units, rep.mean_free_path
     print(f"probes {a.grid} a apart ({a.grid / ell:.2f} l); patches k x k: "
           + ", ".join(f"k = {k}: {k * a.grid} a = {k * a.grid / ell:.1f} l = "
                       f"{k * a.grid / LPHI:.2f} l_phi" for k in pools))  # fmt: skip
@@ -131,11 +127,7 @@ def main():
         a.workers, _init, (fields, a.grid, tau, pools)
     ) as pool:
         g = np.array(pool.map(_run, range(a.seeds), chunksize=2))  # (seed, k, field)
-    d = drude()
-    d_si = d["sigma"] / (2 * math.pi * rep.dos) * u.diffusion_m2s
-    side = SIDE * u.a_m
-    model = fits.FiniteFilm(g_s=1, width=side, length=side, b_tr=b_tr, alpha=1.0,
-                            extension=d["z0"] * u.a_m, max_nodes=2500)  # fmt: skip
+    model, d_si = f["model"], f["diffusion"]
     dg = g - g[:, :, :1]
     for i, k in enumerate(pools):
         ds = xr.Dataset({"G": (("realization", "b_perp"), g[:, i], {"units": "e^2/h"})},

@@ -22,10 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-import devices
 import fits
 import transport
-from studies.common import E_FILM, W_DIS, drude
+from studies.common import E_FILM, W_DIS, probe_film
 
 OUT = Path(__file__).resolve().parents[2] / "out" / "studies" / "probe_density"
 SIDE, LPHI = 100, 30.0  # [a]
@@ -36,17 +35,9 @@ def main():
     ap.add_argument("--seeds", type=int, default=16)
     ap.add_argument("--probes", nargs="+", default=["auto", "0.25"])
     a = ap.parse_args()
-    d = drude()
-    dev = devices.film(SIDE, SIDE)
-    rep, u = dev.regime(E_FILM, W_DIS), dev.units
-    tau = LPHI**2 / rep.diffusion * u.time_ps
-    b_phi = float(fits.lineshapes.b_from_length(LPHI * u.a_m))
-    b_tr = fits.lineshapes.HBAR_OVER_E / (2 * (rep.mean_free_path * u.a_m) ** 2)
-    fields = [0.0, *np.geomspace(b_phi / 4, b_tr / 2, 12)]
-    d_si = d["sigma"] / (2 * math.pi * rep.dos) * u.diffusion_m2s
-    side = SIDE * u.a_m
-    model = fits.FiniteFilm(g_s=1, width=side, length=side, b_tr=b_tr, alpha=1.0,
-                            extension=d["z0"] * u.a_m, max_nodes=2500)  # fmt: skip
+    f = probe_film(SIDE, LPHI)
+    dev, tau, b_tr, fields = f["device"], f["tau_phi_ps"], f["b_tr"], f["fields"]
+    model, d_si, u = f["model"], f["diffusion"], dev.units
     g = {}
     for rho in a.probes:
         probes = dict(probe_density="auto")
