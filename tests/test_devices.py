@@ -487,7 +487,7 @@ def test_perpendicular_sweep_with_probes_on_a_long_film_warns():
     found = [str(w) for w in rep.warnings if isinstance(w, ProbeNetworkWarning)]
     assert len(found) == 1 and f"{384 / l_phi:.3g} l_phi long" in found[0]
     # shorter than LONG_PROBE_SAMPLE l_phi, or l_phi < 3 l (the demo's 50 x 50 film, l_phi ~ 2 l)
-    short = film(48, round(3.9 * l_phi)).regime(
+    short = film(48, round(0.97 * LONG_PROBE_SAMPLE * l_phi)).regime(
         1.03, 2.5, b_max=b, dephasing="probes", tau_phi=40.0
     )
     assert ProbeNetworkWarning not in kinds(short)
