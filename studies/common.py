@@ -73,6 +73,14 @@ def drude(width=50, lengths=(25, 50, 75, 100), seeds=100, energy=E_FILM, disorde
     return dict(sigma=sigma, sigma_err=slope_err / slope**2, z0=z0, z0_err=z0_err)
 
 
+def film_fields(rep, units, l_phi):
+    """B_tr [T] of the regime ``rep`` and the 13 fields [T] of the film checks at input
+    ``l_phi`` [a]: 0, and 12 from B_phi/4 to B_tr/2 in geometric steps."""
+    b_phi = float(fits.lineshapes.b_from_length(l_phi * units.a_m))
+    b_tr = fits.lineshapes.HBAR_OVER_E / (2 * (rep.mean_free_path * units.a_m) ** 2)
+    return b_tr, [0.0, *np.geomspace(b_phi / 4, b_tr / 2, 12)]
+
+
 def probe_film(side, l_phi):
     """The spinless ``side`` x ``side`` film [a] of the demo's material (E_FILM, W_DIS) at
     input ``l_phi`` [a], as the probe studies use it.
@@ -84,13 +92,12 @@ def probe_film(side, l_phi):
     """
     dev = devices.film(side, side)
     rep, u = dev.regime(E_FILM, W_DIS), dev.units
-    b_phi = float(fits.lineshapes.b_from_length(l_phi * u.a_m))
-    b_tr = fits.lineshapes.HBAR_OVER_E / (2 * (rep.mean_free_path * u.a_m) ** 2)
+    b_tr, fields = film_fields(rep, u, l_phi)
     d = drude()
     model = fits.FiniteFilm(g_s=1, width=side * u.a_m, length=side * u.a_m, b_tr=b_tr,
                             alpha=1.0, extension=d["z0"] * u.a_m, max_nodes=2500)  # fmt: skip
     return dict(device=dev, regime=rep, tau_phi_ps=l_phi**2 / rep.diffusion * u.time_ps,
-                b_tr=b_tr, fields=[0.0, *np.geomspace(b_phi / 4, b_tr / 2, 12)], model=model,
+                b_tr=b_tr, fields=fields, model=model,
                 diffusion=d["sigma"] / (2 * math.pi * rep.dos) * u.diffusion_m2s)  # fmt: skip
 
 

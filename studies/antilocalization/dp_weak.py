@@ -31,12 +31,10 @@ realizations take an hour on 2 cores. Resumable: the sweep is cached under out/s
 import argparse
 import math
 
-import numpy as np
-
 import devices
 import fits
 from devices.spin import dyakonov_perel_lattice_b_so, dyakonov_perel_omega_tau
-from studies.common import E_FILM, OUT, W_DIS, drude, info, sweep
+from studies.common import E_FILM, OUT, W_DIS, drude, film_fields, info, sweep
 
 SIDE, LPHI, LAM = 200, 60.0, 0.0125
 
@@ -52,9 +50,8 @@ def main():
     dev = devices.film(SIDE, SIDE, spin=devices.Spin(rashba=2 * LAM))
     rep, u = dev.regime(E_FILM, W_DIS), dev.units
     tau = LPHI**2 / rep.diffusion * u.time_ps
+    b_tr, fields = film_fields(rep, u, LPHI)
     b_phi = float(fits.lineshapes.b_from_length(LPHI * u.a_m))
-    b_tr = fits.lineshapes.HBAR_OVER_E / (2 * (rep.mean_free_path * u.a_m) ** 2)
-    fields = [0.0, *np.geomspace(b_phi / 4, b_tr / 2, 12)]
     ds = sweep(dev, b_perp=fields, energies=[E_FILM], seeds=range(2000, 2000 + a.seeds),
                disorder=W_DIS, tau_phi=tau, dephasing="probes", workers=a.workers,
                path=OUT / "antilocalization" / f"dp_weak_lam{LAM:g}_n{a.seeds}.nc")  # fmt: skip

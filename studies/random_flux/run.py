@@ -45,7 +45,7 @@ import xarray as xr
 import devices
 import fits
 from devices import disorder as _dis
-from studies.common import E_FILM, W_DIS, drude
+from studies.common import E_FILM, W_DIS, probe_film
 from transport.solver import Solver
 
 OUT = Path(__file__).resolve().parents[2] / "out" / "studies" / "random_flux"
@@ -211,20 +211,14 @@ def main():
     print(f"tau_phi = {tau_phi:.4g} hbar/t = {tau_phi / rep.tau:.1f} tau: <sin^2 phi> = {s2:.5g}, "
           f"phases uniform on +-{w:.4f} rad; the broadened line would give l_phi = "
           f"{lphi_b:.2f} a")  # fmt: skip
-    b_phi = float(fits.lineshapes.b_from_length(a.lphi * u.a_m))
-    b_tr = fits.lineshapes.HBAR_OVER_E / (2 * (rep.mean_free_path * u.a_m) ** 2)
-    fields = [0.0, *np.geomspace(b_phi / 4, b_tr / 2, 12)]
+    f = probe_film(SIDE, a.lphi)
+    b_tr, fields, model, d_si = f["b_tr"], f["fields"], f["model"], f["diffusion"]
     seeds = list(range(a.seeds))
     with multiprocessing.get_context("fork").Pool(a.workers, _init, (w, fields)) as pool:
         g = np.array(pool.map(_task, seeds, chunksize=4))
     ds = xr.Dataset({"G": (("realization", "b_perp"), g, {"units": "e^2/h"})},
                     coords={"b_perp": ("b_perp", np.array(fields), {"units": "T"})},
                     attrs={"device_spec": json.dumps(dev.spec())})  # fmt: skip
-    d = drude()
-    d_si = d["sigma"] / (2 * math.pi * rep.dos) * u.diffusion_m2s
-    side = SIDE * u.a_m
-    model = fits.FiniteFilm(g_s=1, width=side, length=side, b_tr=b_tr, alpha=1.0,
-                            extension=d["z0"] * u.a_m, max_nodes=2500)  # fmt: skip
     r = model.fit(fits.from_dataset(ds, quantity="total"), diffusion=d_si, window=0.5 * b_tr,
                   errors="fast")  # fmt: skip
     lp, err = r.values["l_phi"] / (a.lphi * u.a_m), r.stderr["l_phi"] / (a.lphi * u.a_m)
