@@ -393,8 +393,6 @@ def _semantic(s, source):
         )
     dp = s["dephasing"]
     _choice("dephasing.model", dp["model"], DEPHASING)
-    if is_temperature(s) and d["spin"]:
-        raise SpecError("a [temperature] series takes a spinless device: remove device.spin")
     if is_temperature(s):
         _semantic_temperature(s, source)
     elif any(v != SCHEMA["temperature"][k][1] for k, v in s["temperature"].items()):
@@ -592,6 +590,12 @@ def _semantic_temperature(s, source):
     ):
         raise SpecError(f"temperature.quench_mT = {t['quench_mT']:g} must be one of the swept "
                         "fields sweep.b_perp_mT")  # fmt: skip
+    if s["check"]["b_so_rtol"] is not None:
+        raise SpecError("check.b_so_rtol is for a single field sweep; a temperature series "
+                        "checks the exponent (check.p_tol) and the rise (check.rise_rtol), and "
+                        "fit.json reports the B_so its temperatures share (a spin-orbit fit "
+                        "model): remove check.b_so_rtol, or run the sweep without "
+                        "[temperature] to check B_so")  # fmt: skip
     if s["check"]["tau_phi_rtol"] is not None:
         raise SpecError("check.tau_phi_rtol is for one tau_phi; a temperature series checks "
                         "the exponent (check.p_tol) and the rise (check.rise_rtol)")  # fmt: skip

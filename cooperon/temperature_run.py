@@ -38,6 +38,19 @@ __all__ = ["dephasing_law", "run_temperature"]
 #: realizations needed for the jackknife error of p (8 blocks of at least 2)
 JACKKNIFE_MIN = 16
 
+#: what the conductance counts, by g_s
+SPIN_WORDS = {1: "per spin", 2: "both spins"}
+
+
+def hln_alpha(spec, dev) -> float | None:
+    """HLN's alpha of a film much larger than l_phi, where the spec fixes it: fit.alpha, or 1
+    on a device without spin-orbit coupling; None where it depends on B_so / B_phi."""
+    if spec["fit"].get("alpha") is not None:
+        return float(spec["fit"]["alpha"])
+    if dev.spin is None or not dev.spin.has_spin_orbit:
+        return 1.0
+    return None
+
 
 def dephasing_law(spec) -> devices.DephasingLaw:
     """The spec's tau_phi(T)."""
@@ -164,30 +177,38 @@ def run_temperature(spec, dev, rep, out, *, progress, log, fit_model) -> dict:
     sw_, swe = log_slope(temps, wl)
     geo = dev.geometry
     squares = geo.length / geo.width
+    g_s = dev.g_s
     rise = dict(quench_field_mT=1e3 * float(b[iq]), slope_zero=s0, slope_zero_stderr=s0e,
                 slope_quench=sq, slope_quench_stderr=sqe, wl_slope=sw_, wl_slope_stderr=swe,
-                units="e^2/h per e-fold of T (two-terminal G, per spin)")  # fmt: skip
+                units=f"e^2/h per e-fold of T (two-terminal G, {SPIN_WORDS[g_s]})")  # fmt: skip
     if result is not None and diffusion:
         pred = [_predicted(result, k, tau, diffusion, float(abs(b[iq])))
                 for k, tau in enumerate(ds.tau_phi_ps.values)]  # fmt: skip
         if all(np.isfinite(pred)):
             rise["wl_predicted"] = [float(x) for x in pred]
             rise["wl_slope_predicted"] = float(np.polyfit(np.log(temps), pred, 1)[0])
-    if geo.kind == "film" and geo.thickness == 1:
+    alpha = hln_alpha(spec, dev)
+    if geo.kind == "film" and geo.thickness == 1 and alpha is not None:
         # HLN for a film much larger than l_phi: (W/L) alpha p g_s / (2 pi)
-        rise["wl_slope_hln_large_film"] = law.p / (2 * math.pi) / squares
+        rise["wl_slope_hln_large_film"] = alpha * law.p * g_s / (2 * math.pi) / squares
     summary["rise"] = rise
     g0m, gqm = g[:, :, i0].mean(1), g[:, :, iq].mean(1)
+    # R of the sample: a spinless G is per spin, so both spins conduct 2 G (g_s = 1 below)
+    spins = 3 - g_s
     summary["resistance"] = [
-        dict(temperature_K=float(tt), R_zero_field_ohm=float(R0 / (2 * a)),
-             R_quench_ohm=float(R0 / (2 * c)), G_zero_field_e2h=float(a), G_quench_e2h=float(c))
+        dict(temperature_K=float(tt), R_zero_field_ohm=float(R0 / (spins * a)),
+             R_quench_ohm=float(R0 / (spins * c)), G_zero_field_e2h=float(a),
+             G_quench_e2h=float(c))
         for tt, a, c in zip(temps, g0m, gqm)
     ]  # fmt: skip
-    summary["resistance_note"] = ("R = h / (2 e^2 G): both spins of a spin-degenerate sample "
-                                  "(G is per spin)")  # fmt: skip
+    summary["resistance_note"] = (
+        "R = h / (2 e^2 G): both spins of a spin-degenerate sample (G is per spin)"
+        if g_s == 1
+        else "R = h / (e^2 G): G counts both spins (spinful device)"
+    )
     lines.append(
         f"zero-field rise, paired per realization against {rise['quench_field_mT']:.4g} mT: "
-        f"d[G(0) - G(B_q)] / d ln T = {sw_:.4g} +- {swe:.2g} e^2/h"
+        f"d[G(0) - G(B_q)] / d ln T = {sw_:.4g} +- {swe:.2g} e^2/h ({SPIN_WORDS[g_s]})"
         + (
             f" (the fitted model with the input law: {rise['wl_slope_predicted']:.4g})"
             if "wl_slope_predicted" in rise
@@ -223,7 +244,7 @@ def run_temperature(spec, dev, rep, out, *, progress, log, fit_model) -> dict:
             _kelvin_axis(ax)
             fig.savefig(out / "series.png", dpi=120)
             figs.append(out / "series.png")
-        _resistance_figure(summary, temps, out / "resistance.png")
+        _resistance_figure(summary, temps, out / "resistance.png", g_s)
         figs.append(out / "resistance.png")
         from .experiment import device_picture
 
@@ -263,7 +284,7 @@ def _kelvin_axis(ax):
     ax.xaxis.set_minor_formatter(NullFormatter())
 
 
-def _resistance_figure(summary, temps, path):
+def _resistance_figure(summary, temps, path, g_s):
     from matplotlib.figure import Figure
 
     rows = summary["resistance"]
@@ -271,11 +292,12 @@ def _resistance_figure(summary, temps, path):
     left, right = fig.subplots(1, 2)
     left.plot(temps, [r["R_zero_field_ohm"] for r in rows], "o-", label="B = 0")
     left.plot(temps, [r["R_quench_ohm"] for r in rows], "s-",
-              label=f"B = {summary['rise']['quench_field_mT']:.3g} mT (WL quenched)")  # fmt: skip
+              label=f"B = {summary['rise']['quench_field_mT']:.3g} mT (correction quenched)")  # fmt: skip
     left.set_xscale("log")
     left.set_xlabel("T [K]")
-    left.set_ylabel("R = h / (2 e^2 G) [Ohm]")
-    left.set_title("R(T): weak localization is the gap between the curves", fontsize=9)
+    left.set_ylabel("R = h / (2 e^2 G) [Ohm]" if g_s == 1 else "R = h / (e^2 G) [Ohm]")
+    left.set_title("R(T): the gap between the curves is the interference correction",
+                   fontsize=9)  # fmt: skip
     left.legend(fontsize=8)
     r = summary["rise"]
     d = [a["G_zero_field_e2h"] - a["G_quench_e2h"] for a in rows]
@@ -286,8 +308,9 @@ def _resistance_figure(summary, temps, path):
                    label=f"model, input law: slope {r['wl_slope_predicted']:.3g}")  # fmt: skip
     right.set_xscale("log")
     right.set_xlabel("T [K]")
-    right.set_ylabel("G(0) - G(B_q) [e^2/h per spin]")
-    right.set_title("weak localization: the zero-field dip")
+    right.set_ylabel(f"G(0) - G(B_q) [e^2/h, {SPIN_WORDS[g_s]}]")
+    right.set_title("the zero-field dip (weak localization) or peak (antilocalization)",
+                    fontsize=9)  # fmt: skip
     right.legend(fontsize=8)
     for ax in (left, right):
         _kelvin_axis(ax)

@@ -30,6 +30,10 @@ REDUCED = {
     "ring_ab.toml": ["sweep.realizations=16"],
     "slab_orientation.toml": ["sweep.realizations=4"],
     "cooling_film.toml": ["sweep.realizations=24"],
+    "cooling_rashba_film.toml": [
+        "sweep.realizations=16",
+        "temperature.temperatures_K=[0.7113, 1.2649, 2.2494, 4.0]",
+    ],
     "antilocalization.toml": ["sweep.realizations=16"],
     "spin_orbit_scatterers.toml": ["sweep.realizations=8"],
 }

@@ -254,8 +254,9 @@ TEMPS = (1.0, 2.0, 4.0, 8.0)
 TAU_0, P_TRUE, D_TRUE = 40e-12, 1.0, 0.02  # tau_phi = 40 ps (T/1 K)^-1, D [m^2/s]
 
 
-def series_files(tmp_path, rng, noise=1.5e-3, corr=0.8):
-    """Files '<T>K.csv' of R(B) with HLN at tau_phi(T), plus AR(1)-correlated noise."""
+def series_files(tmp_path, rng, noise=1.5e-3, corr=0.8, b_so=None):
+    """Files '<T>K.csv' of R(B) with HLN at tau_phi(T) (with spin-orbit scattering at ``b_so``
+    [T] if given), plus AR(1)-correlated noise."""
     paths = []
     for t in TEMPS:
         tau = TAU_0 * t**-P_TRUE
@@ -265,7 +266,9 @@ def series_files(tmp_path, rng, noise=1.5e-3, corr=0.8):
         e[0] = rng.normal()
         for i in range(1, b.size):
             e[i] = corr * e[i - 1] + math.sqrt(1 - corr**2) * rng.normal()
-        sigma = 1 / (R_SQ0 * G0) + ls.hln(b, b_phi, 1.0, g_s=2) + noise * e
+        wl = (ls.hln(b, b_phi, 1.0, g_s=2) if b_so is None
+              else ls.hln_spin_orbit(b, b_phi, b_so, g_s=2))  # fmt: skip
+        sigma = 1 / (R_SQ0 * G0) + wl + noise * e
         p = tmp_path / f"{t:g}K.csv"
         np.savetxt(p, np.c_[1e3 * b, 5 / (sigma * G0)], delimiter=",", header="B [mT], R [Ohm]",
                    comments="")  # fmt: skip
@@ -290,6 +293,20 @@ def test_series_recovers_the_dephasing_law(tmp_path):
     )
     fig = r.plot(tmp_path / "series.png")
     assert fig is not None and (tmp_path / "series.png").stat().st_size > 1000
+
+
+def test_series_shares_b_so_through_the_crossover_to_antilocalization(tmp_path):
+    """A spin-orbit film cooled from 8 K (B_phi = 1.6 B_so: a shallow antilocalization cusp,
+    weak localization beyond it) to 1 K (B_phi = 0.2 B_so: a deep antilocalization peak): B_so,
+    shared by the temperatures, and p come back within 3 standard errors."""
+    b_so = 1e-3
+    points = series.load_series(series_files(tmp_path, np.random.default_rng(5), b_so=b_so),
+                                squares=5)  # fmt: skip
+    r = series.fit_series(points, fits.HLNSpinOrbit(g_s=2, offset=True), diffusion=D_TRUE)
+    value, err = r.shared["b_so"]
+    assert abs(value - b_so) < 3 * err and err < 0.05 * b_so
+    pl = r.power_law
+    assert abs(pl["p"] - P_TRUE) < 3 * pl["p_stderr"] and pl["p_stderr"] < 0.05
 
 
 def test_series_errors_cover_the_truth(tmp_path):

@@ -90,6 +90,22 @@ def test_temperature_sweep_labels_and_resumes(tmp_path):
         temperature_sweep(dev, **{**kw, "temperatures": [1.0, 0.5]})
 
 
+def test_spinful_temperature_sweep_counts_both_spins(tmp_path):
+    """A spinful device without couplings conducts exactly twice the spinless one at every
+    temperature (the probes conserve spin), and the dataset says what G and R count."""
+    law = DephasingLaw(tau_0_ps=200.0, p=1.0, t_ref_K=1.0)
+    kw = dict(temperatures=[0.5, 1.0], law=law, energy=1.0, seeds=2, disorder=2.0,
+              b_perp=[0.0, 0.01], executor="serial")  # fmt: skip
+    one = temperature_sweep(devices.film(12, 12), **kw)
+    two = temperature_sweep(devices.film(12, 12, spin=True), **kw)
+    np.testing.assert_allclose(two.G.values, 2 * one.G.values, rtol=1e-9)
+    np.testing.assert_allclose(two.R_zero_field_ohm.values, one.R_zero_field_ohm.values / 2,
+                               rtol=1e-9)  # fmt: skip
+    assert one.G.attrs["spin"].startswith("per spin")
+    assert two.G.attrs["spin"].startswith("both spins")
+    assert "both spins" in two.R_zero_field_ohm.attrs["long_name"]
+
+
 # -- R(T): the split into weak localization and interactions --------------------------------
 
 from cooperon.constants import R0  # noqa: E402
@@ -183,6 +199,7 @@ EXAMPLE = spec.Path(__file__).resolve().parent.parent / "examples" / "cooling_fi
     ("temperature.tmperature=1", "did you mean 'temperatures_K'"),
     ("temperature.quench_mT=33", "must be one of the swept fields"),
     ("check.tau_phi_rtol=0.2", "checks the exponent"),
+    ("check.b_so_rtol=0.2", "remove check.b_so_rtol"),
 ])  # fmt: skip
 def test_temperature_spec_errors_name_the_problem(override, message):
     with pytest.raises(spec.SpecError, match=message):

@@ -23,7 +23,7 @@ import xarray as xr
 from cooperon.constants import R0
 from devices.temperature import DephasingLaw, thermal_grid
 
-from .sweep import lock, sweep
+from .sweep import _SPIN_LABEL, lock, sweep
 
 __all__ = ["temperature_sweep"]
 
@@ -80,21 +80,15 @@ def temperature_sweep(
     Returns
     -------
     xarray.Dataset
-        ``G`` (temperature, realization, energy, b_par, b_perp) [e^2/h per
-        spin] with ``energy`` the Fermi energy (smeared if asked),
+        ``G`` (temperature, realization, energy, b_par, b_perp) [e^2/h; per
+        spin for a spinless device, both spins for a spinful one] with ``energy`` the Fermi energy (smeared if asked),
         ``G_mean``, ``G_sem``, ``dG_mean``, ``dG_sem`` as for a sweep, the
-        zero-field ``R_zero_field_ohm`` = (h/e^2) / <G(B=0)> (per spin
-        channel), and ``tau_phi_ps`` along ``temperature``; the attributes
+        zero-field ``R_zero_field_ohm`` = (h/e^2) / <G(B=0)> (of one spin channel
+        for a spinless device, of the sample for a spinful one), and ``tau_phi_ps`` along ``temperature``; the attributes
         hold the law and, per temperature, the dataset of its sweep.
     """
     if dephasing not in ("probes", "absorbing"):
         raise ValueError(f"dephasing is 'probes' or 'absorbing', got {dephasing!r}")
-    if device.norbs != 1:
-        raise ValueError(
-            "temperature sweeps take a spinless device (their R(T) and the series fit count "
-            "G per spin); build the device without spin, or sweep the field of the spinful "
-            "device with transport.sweep at each tau_phi"
-        )
     temps = np.asarray(temperatures, float)
     if temps.ndim != 1 or temps.size < 1 or np.any(~np.isfinite(temps)) or np.any(temps <= 0):
         raise ValueError(f"temperatures are positive numbers of kelvin, got {temps.tolist()}")
@@ -126,7 +120,7 @@ def temperature_sweep(
             else:
                 g = ds.G
             results.append((ds, g.transpose("realization", "energy", "b_par", "b_perp")))
-    out = _dataset(temps, taus, law, results, grids, energy)
+    out = _dataset(temps, taus, law, results, grids, energy, device.norbs)
     if root is not None:
         tmp = root / ".temperature.nc.tmp"
         out.to_netcdf(tmp)
@@ -134,14 +128,14 @@ def temperature_sweep(
     return out
 
 
-def _dataset(temps, taus, law, results, grids, energy):
+def _dataset(temps, taus, law, results, grids, energy, norbs):
     first = results[0][0]
     g = np.stack([r[1].values for r in results])
     n = g.shape[1]
     ip = int(np.argmin(np.abs(first.b_perp.values)))
     iq = int(np.argmin(np.abs(first.b_par.values)))
     dg = g - g[:, :, :, iq : iq + 1, ip : ip + 1]
-    unit = {"units": "e^2/h", "spin": "per spin (spinless model)"}
+    unit = {"units": "e^2/h", "spin": _SPIN_LABEL[norbs]}
 
     def sem(x):
         return x.std(1, ddof=1) / math.sqrt(n) if n > 1 else np.full(x.mean(1).shape, np.nan)
@@ -157,7 +151,11 @@ def _dataset(temps, taus, law, results, grids, energy):
         "R_zero_field_ohm": (
             "temperature",
             R0 / g0,
-            {"units": "Ohm", "long_name": "(h/e^2) / <G(B=0)>, per spin channel"},
+            {
+                "units": "Ohm",
+                "long_name": "(h/e^2) / <G(B=0)>, "
+                + ("per spin channel" if norbs == 1 else "both spins"),
+            },
         ),
     }
     coords = {
