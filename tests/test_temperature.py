@@ -200,6 +200,7 @@ EXAMPLE = spec.Path(__file__).resolve().parent.parent / "examples" / "cooling_fi
     ("temperature.quench_mT=33", "must be one of the swept fields"),
     ("check.tau_phi_rtol=0.2", "checks the exponent"),
     ("check.b_so_rtol=0.2", "remove check.b_so_rtol"),
+    ("fit.model='finite_film_so'", "fit.alpha: the finite_film_so model has no alpha"),
 ])  # fmt: skip
 def test_temperature_spec_errors_name_the_problem(override, message):
     with pytest.raises(spec.SpecError, match=message):
