@@ -193,11 +193,11 @@ def run_temperature(spec, dev, rep, out, *, progress, log, fit_model) -> dict:
         rise["wl_slope_hln_large_film"] = alpha * law.p * g_s / (2 * math.pi) / squares
     summary["rise"] = rise
     g0m, gqm = g[:, :, i0].mean(1), g[:, :, iq].mean(1)
-    # R of the sample: a spinless G is per spin, so both spins conduct 2 G (g_s = 1 below)
-    spins = 3 - g_s
+    # R of the sample, h / (e^2 G_sample): a spinless G is per spin, G_sample = (2 / g_s) G
+    copies = 2 // g_s
     summary["resistance"] = [
-        dict(temperature_K=float(tt), R_zero_field_ohm=float(R0 / (spins * a)),
-             R_quench_ohm=float(R0 / (spins * c)), G_zero_field_e2h=float(a),
+        dict(temperature_K=float(tt), R_zero_field_ohm=float(R0 / (copies * a)),
+             R_quench_ohm=float(R0 / (copies * c)), G_zero_field_e2h=float(a),
              G_quench_e2h=float(c))
         for tt, a, c in zip(temps, g0m, gqm)
     ]  # fmt: skip

@@ -75,6 +75,14 @@ def test_example_passes_its_own_checks(path, tmp_path):
         if sp["check"][key] is not None:
             assert checks[name]["pass"], checks[name]
     assert checks, "every example states a check"
+    if res.get("analysis") == "temperature":  # R of the sample: G counts g_s of 2 spins
+        from cooperon.constants import R0
+
+        g_s = 2 if sp["device"]["spin"] else 1
+        for row in res["resistance"]:
+            assert row["R_zero_field_ohm"] == pytest.approx(
+                R0 * g_s / (2 * row["G_zero_field_e2h"])
+            )
     for name in ("fit.json", "report.txt", "device.png"):
         assert (out / name).exists(), name
     for nc in out.glob("*.nc"):  # the datasets open with plain xarray, with units

@@ -81,11 +81,13 @@ def temperature_sweep(
     -------
     xarray.Dataset
         ``G`` (temperature, realization, energy, b_par, b_perp) [e^2/h; per
-        spin for a spinless device, both spins for a spinful one] with ``energy`` the Fermi energy (smeared if asked),
-        ``G_mean``, ``G_sem``, ``dG_mean``, ``dG_sem`` as for a sweep, the
-        zero-field ``R_zero_field_ohm`` = (h/e^2) / <G(B=0)> (of one spin channel
-        for a spinless device, of the sample for a spinful one), and ``tau_phi_ps`` along ``temperature``; the attributes
-        hold the law and, per temperature, the dataset of its sweep.
+        spin for a spinless device, both spins for a spinful one] with
+        ``energy`` the Fermi energy (smeared if asked), ``G_mean``, ``G_sem``,
+        ``dG_mean``, ``dG_sem`` as for a sweep, the zero-field
+        ``R_zero_field_ohm`` = (h/e^2) / <G(B=0)> (of one spin channel for a
+        spinless device, of the sample for a spinful one), and ``tau_phi_ps``
+        along ``temperature``; the attributes hold the law and, per
+        temperature, the dataset of its sweep.
     """
     if dephasing not in ("probes", "absorbing"):
         raise ValueError(f"dephasing is 'probes' or 'absorbing', got {dephasing!r}")
