@@ -90,12 +90,14 @@ def test_temperature_sweep_labels_and_resumes(tmp_path):
         temperature_sweep(dev, **{**kw, "temperatures": [1.0, 0.5]})
 
 
-def test_spinful_temperature_sweep_counts_both_spins(tmp_path):
+@pytest.mark.parametrize("smearing", [False, True])
+def test_spinful_temperature_sweep_counts_both_spins(smearing):
     """A spinful device without couplings conducts exactly twice the spinless one at every
-    temperature (the probes conserve spin), and the dataset says what G and R count."""
+    temperature (the probes conserve spin), with and without thermal smearing, and the
+    dataset says what G and R count."""
     law = DephasingLaw(tau_0_ps=200.0, p=1.0, t_ref_K=1.0)
-    kw = dict(temperatures=[0.5, 1.0], law=law, energy=1.0, seeds=2, disorder=2.0,
-              b_perp=[0.0, 0.01], executor="serial")  # fmt: skip
+    kw = dict(temperatures=[1.0, 1.5] if smearing else [0.5, 1.0], law=law, energy=1.0, seeds=2,
+              disorder=2.0, b_perp=[0.0, 0.01], executor="serial", smearing=smearing)  # fmt: skip
     one = temperature_sweep(devices.film(12, 12), **kw)
     two = temperature_sweep(devices.film(12, 12, spin=True), **kw)
     np.testing.assert_allclose(two.G.values, 2 * one.G.values, rtol=1e-9)
