@@ -31,7 +31,7 @@ import transport
 from cooperon.constants import R0
 from fits.resistance import log_slope
 from fits.result import json_safe
-from fits.series import fit_series, jackknife_power_law, points_from_dataset
+from fits.series import fit_series, jackknife_power_law, plain_log_ticks, points_from_dataset
 
 __all__ = ["dephasing_law", "run_temperature"]
 
@@ -241,7 +241,6 @@ def run_temperature(spec, dev, rep, out, *, progress, log, fit_model) -> dict:
             tt = np.geomspace(temps.min() * 0.8, temps.max() * 1.25, 100)
             ax.plot(tt, law.tau_phi_ps(tt), "k--", lw=1, label="input law")
             ax.legend(fontsize=7)
-            _kelvin_axis(ax)
             fig.savefig(out / "series.png", dpi=120)
             figs.append(out / "series.png")
         _resistance_figure(summary, temps, out / "resistance.png", g_s)
@@ -276,14 +275,6 @@ def _checks(spec, summary, result, rise):
     return out
 
 
-def _kelvin_axis(ax):
-    """Plain numbers on a logarithmic temperature axis (0.4, 1, 4 rather than 4 x 10^-1)."""
-    from matplotlib.ticker import NullFormatter, ScalarFormatter
-
-    ax.xaxis.set_major_formatter(ScalarFormatter())
-    ax.xaxis.set_minor_formatter(NullFormatter())
-
-
 def _resistance_figure(summary, temps, path, g_s):
     from matplotlib.figure import Figure
 
@@ -313,6 +304,6 @@ def _resistance_figure(summary, temps, path, g_s):
                     fontsize=9)  # fmt: skip
     right.legend(fontsize=8)
     for ax in (left, right):
-        _kelvin_axis(ax)
+        plain_log_ticks(ax.xaxis)
     fig.tight_layout()
     fig.savefig(path, dpi=120)

@@ -287,6 +287,7 @@ class SeriesResult:
                      "k:", label="AAK from R_sq")  # fmt: skip
         law.set_xscale("log")
         law.set_yscale("log")
+        plain_log_ticks(law.xaxis)
         law.set_xlabel("T [K]")
         law.set_ylabel("tau_phi [ps]" if key == "tau_phi_ps" else "l_phi [nm]")
         law.legend(fontsize=7)
@@ -294,6 +295,15 @@ class SeriesResult:
         if path is not None:
             fig.savefig(path, dpi=120)
         return fig
+
+
+def plain_log_ticks(axis):
+    """Plain numbers on a logarithmic axis (0.4, 1, 4 rather than 4 x 10^-1), whose minor
+    labels would otherwise overlap when it spans about a decade."""
+    from matplotlib.ticker import NullFormatter, ScalarFormatter
+
+    axis.set_major_formatter(ScalarFormatter())
+    axis.set_minor_formatter(NullFormatter())
 
 
 def _colormap(n):

@@ -280,3 +280,19 @@ def test_default_quench_is_half_the_model_range_when_the_sweep_reaches_it():
     assert default_quench(-b, 0.2) == pytest.approx(0.09)  # either sign of the field
     assert default_quench(b, None) == pytest.approx(0.18)  # no model range: the top field
     assert default_quench(b, 1.0) == pytest.approx(0.18)  # the sweep stops below half of it
+
+
+def test_hln_large_film_alpha_follows_the_spec_and_the_spin():
+    """The large-film HLN slope alpha p g_s / (2 pi) takes alpha from fit.alpha, else 1 without
+    spin-orbit coupling, and is left out where B_so / B_phi sets it."""
+    from cooperon.temperature_run import hln_alpha
+
+    rashba = EXAMPLE.parent / "cooling_rashba_film.toml"
+    assert hln_alpha(spec.load(EXAMPLE), devices.film(10, 10)) == 1.0
+    assert hln_alpha(spec.load(rashba), devices.film(10, 10, spin=devices.Spin(rashba=5.0))) == -0.5
+    raw = spec.tomllib.loads(rashba.read_text())
+    del raw["fit"]["alpha"]
+    raw["fit"]["model"] = "finite_film_rashba"
+    free = spec.parse(raw)
+    assert hln_alpha(free, devices.film(10, 10, spin=devices.Spin(rashba=5.0))) is None
+    assert hln_alpha(free, devices.film(10, 10, spin=True)) == 1.0
