@@ -619,7 +619,8 @@ def test_temperature_closed_loop_antilocalization():
     The film, law, fields, realizations and quench field of ``test_temperature_closed_loop``,
     now spinful with Rashba lambda_R = 0.15 t (L_so = 3.3 a < l: the spin relaxes within a few
     scattering times and the triplets are gone), fitted at alpha = -1/2 with g_s = 2 (G counts
-    both spins). Checks, set before the first run: p within 0.15 of the input, and the slope of
+    both spins), with D and z0 of the spinless film's Drude fit (the coupling changes them at
+    second order in lambda_R). Checks, set before the first run: p within 0.15 of the input, and the slope of
     G(0) - G(B_q) against ln T, which is negative, within 20% of the model's for the input law;
     both + 2 standard errors at every tier (the spinful rise is noisier than the spinless one).
     """
