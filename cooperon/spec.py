@@ -413,7 +413,6 @@ def _semantic(s, source):
     if ex["executor"] == "dask" and not ex["dask"]:
         raise SpecError("execution.executor = 'dask' needs execution.dask = 'tcp://host:port'")
     _choice("fit.model", s["fit"]["model"], fit_models())
-    _check_alpha(s["fit"])
     if s["fit"]["model"] == "ab" and d["shape"] != "ring":
         raise SpecError("fit.model = 'ab' (the Aharonov-Bohm analysis) needs device.shape = 'ring'")
     if d["shape"] == "ring" and s["fit"]["model"] not in ("ab", "none"):
@@ -525,20 +524,6 @@ def _semantic(s, source):
             f"fit.model = {s['fit']['model']!r}: the graphene models describe graphene, which "
             "cooperon does not simulate; fit measured graphene data with `cooperon fit`"
         )
-
-
-def _check_alpha(f):
-    """fit.alpha only for a model with an alpha (it would otherwise be dropped unseen)."""
-    from fits.registry import MODELS
-
-    info = MODELS.get(f["model"])
-    if f["alpha"] is None or info is None or "alpha" in info.accepts():
-        return
-    takes = ", ".join(n for n, i in MODELS.items() if "alpha" in i.accepts())
-    raise SpecError(
-        f"fit.alpha: the {f['model']} model has no alpha parameter: remove fit.alpha, or "
-        f"choose a model with one ({takes})"
-    )
 
 
 def is_temperature(s) -> bool:

@@ -43,10 +43,12 @@ SPIN_WORDS = {1: "per spin", 2: "both spins"}
 
 
 def hln_alpha(spec, dev) -> float | None:
-    """HLN's alpha of a film much larger than l_phi, where the spec fixes it: fit.alpha, or 1
-    on a device without spin-orbit coupling; None where it depends on B_so / B_phi."""
-    if spec["fit"].get("alpha") is not None:
-        return float(spec["fit"]["alpha"])
+    """HLN's alpha of a film much larger than l_phi, where the spec fixes it: fit.alpha of a
+    model with an alpha, or 1 on a device without spin-orbit coupling; None where it depends on
+    B_so / B_phi (a spin-orbit model leaves fit.alpha unused)."""
+    f = spec["fit"]
+    if f.get("alpha") is not None and "alpha" in fits.MODELS[f["model"]].accepts():
+        return float(f["alpha"])
     if dev.spin is None or not dev.spin.has_spin_orbit:
         return 1.0
     return None

@@ -290,10 +290,6 @@ def test_spin_options_on_a_spinless_device_are_refused():
         devices.film(5, 5, spin="rashba")
     with pytest.raises(ValueError, match="spinless film or wire.*method='sparse'"):
         Solver(devices.film(5, 5, spin=True), method="rgf")
-    with pytest.raises(ValueError, match="temperature sweeps take a spinless device"):
-        transport.temperature_sweep(devices.film(5, 5, spin=True), temperatures=[1.0],
-                                    law=devices.DephasingLaw(tau_0_ps=1.0, p=1.0, t_ref_K=1.0),
-                                    energy=E, seeds=1, disorder=1.0, b_perp=[0.0])  # fmt: skip
 
 
 def test_spin_spec_round_trip():

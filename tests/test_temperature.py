@@ -202,7 +202,6 @@ EXAMPLE = spec.Path(__file__).resolve().parent.parent / "examples" / "cooling_fi
     ("temperature.quench_mT=33", "must be one of the swept fields"),
     ("check.tau_phi_rtol=0.2", "checks the exponent"),
     ("check.b_so_rtol=0.2", "remove check.b_so_rtol"),
-    ("fit.model='finite_film_so'", "fit.alpha: the finite_film_so model has no alpha"),
 ])  # fmt: skip
 def test_temperature_spec_errors_name_the_problem(override, message):
     with pytest.raises(spec.SpecError, match=message):
@@ -283,16 +282,13 @@ def test_default_quench_is_half_the_model_range_when_the_sweep_reaches_it():
 
 
 def test_hln_large_film_alpha_follows_the_spec_and_the_spin():
-    """The large-film HLN slope alpha p g_s / (2 pi) takes alpha from fit.alpha, else 1 without
-    spin-orbit coupling, and is left out where B_so / B_phi sets it."""
+    """The large-film HLN slope alpha p g_s / (2 pi) takes alpha from fit.alpha of a model with an
+    alpha, else 1 without spin-orbit coupling, and is left out where B_so / B_phi sets it."""
     from cooperon.temperature_run import hln_alpha
 
     rashba = EXAMPLE.parent / "cooling_rashba_film.toml"
     assert hln_alpha(spec.load(EXAMPLE), devices.film(10, 10)) == 1.0
     assert hln_alpha(spec.load(rashba), devices.film(10, 10, spin=devices.Spin(rashba=5.0))) == -0.5
-    raw = spec.tomllib.loads(rashba.read_text())
-    del raw["fit"]["alpha"]
-    raw["fit"]["model"] = "finite_film_rashba"
-    free = spec.parse(raw)
+    free = spec.load(rashba, ["fit.model='finite_film_rashba'"])  # fit.alpha = -0.5 unused
     assert hln_alpha(free, devices.film(10, 10, spin=devices.Spin(rashba=5.0))) is None
     assert hln_alpha(free, devices.film(10, 10, spin=True)) == 1.0
