@@ -16,7 +16,7 @@ A Landauer simulation is at zero temperature; temperature enters it twice.
   energy, the correlation scale of G(E), and below k_B T; a window of
   +-``window`` k_B T) and :func:`fermi_weights` their weights. Smearing
   averages the conductance fluctuations over about k_B T / E_Th independent
-  energies; it leaves the ensemble mean of the weak-localization correction
+  energies (:func:`ucf_smearing_factor`, one loop, for a wire); it leaves the ensemble mean of the weak-localization correction
   unchanged while k_B T << E_F.
 
 A Landauer simulation has no electron-electron interaction: the Altshuler-
@@ -26,13 +26,21 @@ simulated.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
 from scipy import constants as sc
 
-__all__ = ["K_B_MEV", "DephasingLaw", "fermi_weights", "thermal_grid"]
+__all__ = [
+    "K_B_MEV",
+    "DephasingLaw",
+    "fermi_weights",
+    "thermal_grid",
+    "ucf_energy_correlation",
+    "ucf_smearing_factor",
+]
 
 #: Boltzmann constant [meV/K].
 K_B_MEV = sc.k / sc.e * 1e3
@@ -174,3 +182,95 @@ def thermal_grid(device, fermi_energy_meV: float, temperature_K: float, disorder
                 weights=fermi_weights(energies, fermi_energy_meV, t).tolist(),
                 spacing_meV=spacing, kT_meV=kt, thouless_meV=e_th, level_spacing_meV=delta,
                 points=len(energies))  # fmt: skip
+
+
+def _window_correlation(eps, kt):
+    """The autocorrelation of the thermal window, integral f'(E) f'(E + eps) dE [1/energy].
+
+    Closed form ((x coth(x/2) - 2) / (4 sinh^2(x/2))) / kT with x = eps / kT; its integral
+    over eps is 1 and its value at eps = 0 is 1 / (6 kT).
+    """
+    x = np.abs(np.asarray(eps, float)) / kt
+    small = x < 1e-3
+    xs = np.where(small, 1.0, x)
+    q = np.exp(-xs)  # 4 sinh^2(x/2) = (1 - q)^2 / q, written without overflow
+    g = (xs / np.tanh(xs / 2) - 2) * q / (1 - q) ** 2
+    return np.where(small, 1 / 6 - x**2 / 60, g) / kt
+
+
+def ucf_energy_correlation(eps_over_ec) -> np.ndarray:
+    """C(eps) / C(0): the energy correlation of the conductance of a diffusive wire (one loop).
+
+    <dG(E) dG(E + eps)> of the diffuson and Cooperon diagrams (Lee, Stone and
+    Fukuyama, PRB 35, 1039 (1987)), L_phi >> L::
+
+        C(eps) ~ sum_n [1 / |lambda_n - i eps|^2 + Re 1 / (lambda_n - i eps)^2]
+               = sum_n 2 lambda_n^2 / (lambda_n^2 + eps^2)^2,
+
+    with lambda_n = (n pi)^2 E_c the longitudinal diffusion modes of a wire
+    with absorbing contacts (transverse modes taken to lie above eps). It
+    falls as (45 sqrt(2) / 8) (E_c / eps)^(3/2) for eps >> E_c.
+
+    Parameters
+    ----------
+    eps_over_ec : float or array_like
+        The energy difference over E_c = hbar D / L^2, L the length between the
+        contacts' absorbing planes.
+    """
+    eps = np.abs(np.asarray(eps_over_ec, float))
+    if np.any(~np.isfinite(eps)):
+        raise ValueError("the energy difference must be finite")
+    n_max = int(np.sqrt(400 * max(float(eps.max(initial=0.0)), 1.0)) / np.pi) + 50
+    n = np.arange(1, n_max + 1)
+    lam = (n * np.pi) ** 2
+    tail = 2 / np.pi**4 * (np.pi**4 / 90 - np.sum(1.0 / n**4.0))  # modes far above eps: 2/lambda^2
+    e = eps[..., None]
+    return (np.sum(2 * lam**2 / (lam**2 + e**2) ** 2, axis=-1) + tail) / (2 / 90)
+
+
+def ucf_smearing_factor(kT_over_ec) -> np.ndarray:
+    """var G(T) / var G(0) of a diffusive wire between reservoirs, L_phi >> L (one loop).
+
+    Thermal smearing averages G(E) over the window -df/dE; the conductance
+    fluctuations shrink by::
+
+        integral integral f'(E) f'(E') C(E - E') dE dE' / C(0),
+
+    with C the one-loop energy correlation (:func:`ucf_energy_correlation`).
+    The factor is 1 at T = 0, 1 - (4 pi^2 / 315) (k_B T / E_c)^2 below E_c, and
+    tends to (5 pi / 4) E_c / k_B T for k_B T >> E_c (the window's
+    autocorrelation integrates to 1 against ``sum 1/lambda_n`` over
+    ``2 sum 1/lambda_n^2``), which it approaches as 1 - O((E_c / k_B T)^(1/2)).
+
+    Parameters
+    ----------
+    kT_over_ec : float or array_like
+        k_B T over E_c = hbar D / L^2, with L the length between the contacts'
+        absorbing planes (the sample plus twice the extrapolation length).
+
+    Returns
+    -------
+    numpy.ndarray
+        The factor, same shape as the input.
+    """
+    from scipy import integrate
+
+    tau = np.asarray(kT_over_ec, float)
+    if np.any(~np.isfinite(tau)) or np.any(tau < 0):
+        raise ValueError(f"k_B T / E_c is a non-negative number, got {tau.tolist()}")
+    out = np.empty(tau.shape)
+    for i, kt in np.ndenumerate(tau):
+        if kt == 0:
+            out[i] = 1.0
+            continue
+
+        def integrand(eps, kt=kt):
+            return _window_correlation(eps, kt) * ucf_energy_correlation(eps)
+
+        edges = np.concatenate([[0.0], np.geomspace(min(kt, np.pi**2) / 10, 80 * kt + 1e3, 60)])
+        val = sum(
+            integrate.quad(integrand, a, b, limit=200)[0] for a, b in itertools.pairwise(edges)
+        )
+        # beyond the last edge the window's weight is below exp(-80)
+        out[i] = 2 * val
+    return out

@@ -4,9 +4,18 @@ import math
 
 import numpy as np
 import pytest
+from scipy import integrate
 
 import devices
-from devices.temperature import K_B_MEV, DephasingLaw, fermi_weights, thermal_grid
+from devices.temperature import (
+    K_B_MEV,
+    DephasingLaw,
+    _window_correlation,
+    fermi_weights,
+    thermal_grid,
+    ucf_energy_correlation,
+    ucf_smearing_factor,
+)
 from fits.finite import CooperonSpectrum, zero_field
 from transport.temperature import temperature_sweep
 
@@ -55,6 +64,43 @@ def test_thermal_grid_resolves_the_thouless_energy_and_refuses_too_cold():
     assert sum(grid["weights"]) == pytest.approx(1.0)
     with pytest.raises(ValueError, match="below the level spacing"):
         thermal_grid(dev, 23.4, 0.001, 57.0)
+
+
+def test_window_correlation_is_the_autocorrelation_of_the_fermi_window():
+    kt = 0.7
+    e = np.linspace(-40, 40, 80001)
+    w = 1 / (4 * kt * np.cosh(e / (2 * kt)) ** 2)
+    for eps in (0.0, 0.3, 1.0, 3.0, 10.0):
+        direct = integrate.trapezoid(w * np.interp(e + eps, e, w), e)
+        assert _window_correlation(eps, kt) == pytest.approx(direct, rel=1e-6)
+    assert _window_correlation(0.0, kt) == pytest.approx(1 / (6 * kt))
+    assert float(_window_correlation(1e4, kt)) == 0.0
+
+
+def test_ucf_energy_correlation_limits():
+    assert ucf_energy_correlation(0.0) == pytest.approx(1.0, rel=1e-12)
+    # eps >> E_c: (45 sqrt(2) / 8) (E_c / eps)^(3/2), from the continuum of modes
+    eps = np.array([1e4, 1e6])
+    assert ucf_energy_correlation(eps) * eps**1.5 == pytest.approx(45 * math.sqrt(2) / 8, rel=1e-4)
+    # small eps: 1 + S''(0) eps^2 / (2 S(0)) = 1 - (2 / 105) eps^2, with S(0) = 2 sum 1/lambda^2
+    # = 1/45 and S''(0) = -8 sum 1/lambda^4 = -8 / 9450 (this term pins the Re 1/(lambda - i eps)^2 part)
+    assert ucf_energy_correlation(0.01) == pytest.approx(1 - 2 / 105 * 0.01**2, rel=1e-9)
+
+
+def test_ucf_smearing_factor_limits():
+    # small T: 1 - <eps^2> |S''(0)| / (2 S(0)) = 1 - (4 pi^2 / 315) (k_B T / E_c)^2, with
+    # <eps^2> = 2 pi^2 (k_B T)^2 / 3 the window correlation's second moment, S''(0) = -8 sum 1/lambda^4
+    tau = np.array([0.02, 0.05])
+    assert ucf_smearing_factor(tau) == pytest.approx(1 - 4 * math.pi**2 / 315 * tau**2, rel=1e-5)
+    # large T: (5 pi / 4) E_c / k_B T, approached as 1 - O((E_c / k_B T)^(1/2))
+    big = np.array([1e4, 1e5])
+    r = ucf_smearing_factor(big) * big / (5 * math.pi / 4)
+    assert 0.98 < r[0] < r[1] < 1
+    assert 1 - r[1] == pytest.approx((1 - r[0]) / math.sqrt(10), rel=0.1)
+    assert ucf_smearing_factor(0.0) == 1.0
+    assert np.all(np.diff(ucf_smearing_factor([0.5, 1, 2, 5, 10, 50])) < 0)
+    with pytest.raises(ValueError, match="non-negative"):
+        ucf_smearing_factor(-1.0)
 
 
 def test_zero_field_correction_of_a_large_film_is_hln():

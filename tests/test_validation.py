@@ -364,6 +364,85 @@ def test_ucf_variances_quasi_1d():
     assert ok0 and ok1 and ok2
 
 
+KT_THERMAL = (1.5, 3.0, 6.0)  # k_B T / E_Th of the thermal-smearing check
+
+
+def test_thermal_smearing_reduces_ucf():
+    """Thermal smearing shrinks var G as the one-loop energy correlation predicts: within 20%.
+
+    The UCF wire (60 x 300, E = 2.05 t, box 1 t, B = 0, coherent), G(E) on the grid that
+    ``thermal_grid`` chooses at k_B T = 6 E_Th (spacing E_Th / 2, E_F +- 5 k_B T), smeared with
+    the grid and weights it chooses at k_B T = 1.5, 3 and 6 E_Th (E_Th = hbar D / L^2, D of the
+    regime report); each grid is part of the largest. var G(T) / var G(0) against
+    ``ucf_smearing_factor(k_B T / E_c)``, E_c = hbar D / (L + 2 z0)^2 with z0 = (pi/4) l
+    (the contacts' extrapolation length; D and l Born). Target: every ratio within 20% of the
+    prediction (quick tier: + 2 s.e.); errors by bootstrap over realizations. 120 / 480
+    realizations.
+    """
+    from devices.temperature import K_B_MEV, thermal_grid, ucf_smearing_factor
+
+    seeds = size(120, 480)
+    dev = devices.wire(60, 300)
+    ef, dis = 2.05, 1.0
+    rep = dev.regime(ef, dis)
+    e_th = rep.diffusion / 300**2 * dev.units.t_meV
+    temps = [x * e_th / K_B_MEV for x in KT_THERMAL]
+    grids = [thermal_grid(dev, ef, t, dis) for t in temps]
+    energies = np.array(grids[-1]["energies"])
+    ds = sweep(dev, f"thermal_ucf/wire_60x300_kT6_n{seeds}.nc", b_perp=[0.0],
+               energies=energies.tolist(), seeds=seeds, disorder=dis)  # fmt: skip
+    g = ds.G.isel(b_par=0, b_perp=0).transpose("realization", "energy").values
+    columns = [np.argmin(np.abs(energies - ef))]
+    smeared = [g[:, columns[0]]]
+    for grid in grids:
+        idx = np.array([np.argmin(np.abs(energies - e)) for e in grid["energies"]])
+        assert np.allclose(energies[idx], grid["energies"], rtol=0, atol=1e-12)
+        smeared.append(g[:, idx] @ np.asarray(grid["weights"]))
+    smeared = np.array(smeared)  # [T = 0, T...], realization
+
+    def ratios(x):
+        v = x.var(axis=-1, ddof=1)
+        return v[..., 1:] / v[..., :1]
+
+    r = ratios(smeared)
+    rng = np.random.default_rng(0)
+    boot = np.array([ratios(smeared[:, rng.integers(0, seeds, seeds)]) for _ in range(2000)])
+    err = boot.std(axis=0, ddof=1)
+    l_born = rep.mean_free_path
+    ec_over_eth = (300 / (300 + math.pi / 2 * l_born)) ** 2
+    pred = ucf_smearing_factor(np.array(KT_THERMAL) / ec_over_eth)
+    extra = size(2, 0)
+    ok = np.abs(r - pred) < 0.2 * pred + extra * err
+    worst = int(np.argmax(np.abs(r / pred - 1) - extra * err / pred))
+    fig = _figure()
+    ax = fig.subplots()
+    x = np.geomspace(0.3, 20, 80)
+    ax.plot(x, ucf_smearing_factor(x / ec_over_eth), "k-", label="one loop (ucf_smearing_factor)")
+    ax.plot(x, 5 * math.pi / 4 * ec_over_eth / x, "k:", label="5 pi E_c / (4 k_B T)")
+    ax.errorbar(KT_THERMAL, r, err, fmt="o", capsize=2, label=f"simulated, {seeds} realizations")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_ylim(0.1, 1.5)
+    ax.set_yticks([0.1, 0.2, 0.5, 1.0])
+    for axis in (ax.xaxis, ax.yaxis):
+        fits.series.plain_log_ticks(axis)
+    ax.set_xlabel("k_B T / E_Th")
+    ax.set_ylabel("var G(T) / var G(0)")
+    ax.set_title(f"60 x 300 wire, E_c = {ec_over_eth:.2f} E_Th (contacts at z0)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(RESULTS / "thermal_ucf.png", dpi=110)
+    details = (f"(var G(0) = {smeared[0].var(ddof=1):.4f}; k_B T / E_Th = {list(KT_THERMAL)}: "
+               f"{np.round(r, 3).tolist()} against {np.round(pred, 3).tolist()}; "
+               f"{len(energies)} energies, E_Th = {e_th:.3g} t)")  # fmt: skip
+    tol = f" + {extra} s.e." if extra else ""
+    assert report("thermal_ucf_reduction", float(r[worst] / pred[worst]),
+                  float(err[worst] / pred[worst]),
+                  f"var G(T) / var G(0) = the one-loop factor within 20%{tol} at every T "
+                  "(worst shown, as measured / predicted)", bool(ok.all()), details,
+                  "thermal_ucf.png")  # fmt: skip
+
+
 def _shift(g, channels, column):
     """The paired WL shift <G(B)> - <G(0)> at ``column``; s = L/l_D from <G(B)> = N/(1 + s)."""
     dg = g[:, column] - g[:, 0]
