@@ -11,6 +11,10 @@ knows nothing of Kwant.
   spinless orthogonal, +1/(2 pi g) symplectic (g in e^2/h per spin
   channel; double the spinless value's magnitude for spin-degenerate g in
   e^2/h, see ``docs/conventions``).
+- :func:`weak_localization_square`: the one-loop correction of an L x L
+  square between absorbing contacts itself, whose logarithm builds up over
+  some 15 l from the contacts (what a finite-size beta function compares
+  with).
 - :func:`fit_finite_size_scaling`: W_c, nu and Lambda_c from Lambda(M, W)
   with the standard polynomial expansion (Slevin and Ohtsuki, PRL 82, 382
   (1999)) and, optionally, one irrelevant correction; on lmfit.
@@ -32,6 +36,7 @@ __all__ = [
     "beta_perturbative",
     "crossing",
     "fit_finite_size_scaling",
+    "weak_localization_square",
 ]
 
 
@@ -121,6 +126,41 @@ def beta_function(ds=None, *, sizes=None, g=None, paired: bool | None = None):
 
 
 # -- finite-size scaling ------------------------------------------------------
+
+
+def weak_localization_square(length, mean_free_path, b=0.0, *, node_spacing=None) -> float:
+    """The one-loop weak-localization conductance [e^2/h per spin] of an L x L square itself.
+
+    The Cooperon on the square (:class:`fits.finite.CooperonSpectrum`): contacts
+    absorbing at z0 = (pi/4) l beyond the sample, reflecting edges, no
+    dephasing, cut off at the mean free path (B_tr = hbar / 2 e l^2). Its
+    difference between two sizes is the weak-localization part of a finite-size
+    beta function, times 1 / (g ln(L2/L1)); for L >> l it tends to -1/(pi g) per
+    factor e in L, but it builds up over some 15 l from the contacts.
+
+    Parameters
+    ----------
+    length, mean_free_path : float
+        Side L and mean free path l [m].
+    b : float
+        Perpendicular field [T].
+    node_spacing : float, optional
+        Grid spacing of the Cooperon [m] (default l / 3).
+    """
+    from .finite import CooperonSpectrum, finite_film, zero_field
+    from .lineshapes import HBAR_OVER_E
+
+    if not (length > 0 and mean_free_path > 0):
+        raise ValueError("the side and the mean free path are lengths > 0 [m]")
+    z0 = math.pi / 4 * mean_free_path
+    b_tr = HBAR_OVER_E / (2 * mean_free_path**2)
+    h = node_spacing if node_spacing is not None else mean_free_path / 3
+    nodes = int(length * (length + 2 * z0) / h**2)
+    sp = CooperonSpectrum(length, length, extension=z0, max_nodes=nodes)
+    g0 = zero_field(1e3, spectrum=sp, g_s=1, b_tr=b_tr)  # l_phi = 1 km: no dephasing
+    if b == 0:
+        return float(g0)
+    return float(g0 + finite_film(np.array([b]), 1e3, spectrum=sp, g_s=1, b_tr=b_tr)[0])
 
 
 def crossing(disorders, lam_small, lam_large, err_small=None, err_large=None):

@@ -249,3 +249,18 @@ def test_scaling_spec_errors_name_the_fix():
     assert parse(tm)["localization_length"]["dimension"] == 3
     with pytest.raises(SpecError, match="w_c_tol_meV go together"):
         parse({**tm, "check": {"w_c_meV": 16.5}})
+
+
+def test_weak_localization_of_a_square_builds_up_to_the_2d_logarithm():
+    # dG_WL / d ln L -> -1/pi (per spin, orthogonal) for L >> l, approached from above
+    import math
+
+    from fits.scaling import weak_localization_square
+
+    sizes = (64, 128, 256, 512)
+    g = [weak_localization_square(n * 1e-9, 1e-9) for n in sizes]
+    slope = -math.pi * np.diff(g) / math.log(2)
+    assert slope[-1] == pytest.approx(1.0, abs=0.02)
+    assert np.all(np.diff(slope) < 0) and np.all(slope > 1)
+    with pytest.raises(ValueError, match="lengths > 0"):
+        weak_localization_square(0.0, 1e-9)

@@ -36,8 +36,7 @@ import numpy as np
 
 import devices
 from devices import bands
-from fits.finite import CooperonSpectrum, finite_film, zero_field
-from fits.lineshapes import HBAR_OVER_E
+from fits.scaling import weak_localization_square
 from studies.common import OUT, sweep
 from transport.scaling import sample_conductance
 
@@ -46,18 +45,10 @@ ELL = 6.2  # Born mean free path [a] at E = 2 t, box 2.5 t
 PHI = 1.1e-3  # flux quanta per plaquette: Cooperon magnetic length sqrt(hbar / 2eB) = 8.5 a
 
 
-def device_wl(size, b, *, spacing=2.0):
+def device_wl(size, b):
     """The one-loop weak-localization conductance [e^2/h per spin] of the size x size square at
     field b [T] (lattice units, a = 1 nm): the Cooperon with contacts at z0 = (pi/4) l."""
-    a = 1e-9
-    z0 = math.pi / 4 * ELL * a
-    b_tr = HBAR_OVER_E / (2 * (ELL * a) ** 2)
-    nodes = int(size * (size + 2 * z0 / a) / spacing**2)
-    sp = CooperonSpectrum(size * a, size * a, extension=z0, max_nodes=nodes)
-    g0 = zero_field(1e3, spectrum=sp, g_s=1, b_tr=b_tr)  # l_phi = 1 km: no dephasing
-    if b == 0:
-        return g0
-    return g0 + float(finite_film(np.array([b]), 1e3, spectrum=sp, g_s=1, b_tr=b_tr)[0])
+    return weak_localization_square(size * 1e-9, ELL * 1e-9, b, node_spacing=2e-9)
 
 
 def _fmt(x):
