@@ -833,6 +833,61 @@ def test_beta_2d():
     assert ok
 
 
+BETA_TR_SEEDS = size(400, 1600)  # fresh realizations: seeds 10000 on (beta_2d uses 0 on)
+
+
+def test_beta_2d_time_reversal():
+    """The time-reversal part of beta, beta(0) - beta(B), is the device's one-loop: within 20%.
+
+    Squares of 96 and 192 a at E = 2 t, box 2.5 t (spinless, the weaker disorder of
+    ``beta_2d``), at B = 0 and at 1.1e-3 flux quanta per plaquette, where the Cooperon's
+    magnetic length (8.5 a) is far below both sizes and the cyclotron radius (227 a) above
+    them: beta(B) keeps the classical size dependence, and beta(0) - beta(B), paired per
+    realization, is the weak-localization part alone. Prediction: the Cooperon on each square
+    (``fits.scaling.weak_localization_square``: contacts absorbing at z0 = (pi/4) l, l Born,
+    cut off at l, grid 2 a), [G_WL(0) - G_WL(B)] between the sizes over g ln 2. Target, set
+    after ``studies/beta_2d`` measured 0.90 +- 0.06 on seeds 0-3199, on fresh seeds: the ratio
+    1 within 20% (quick tier: + 2 s.e.). 400 / 1600 realizations.
+    """
+    from devices import bands
+    from fits.scaling import weak_localization_square
+    from transport.scaling import sample_conductance
+
+    seeds = range(10000, 10000 + BETA_TR_SEEDS)
+    energy, w_dis, sizes = 2.0, 2.5, (96, 192)
+    field = devices.film(sizes[0], sizes[0]).units.tesla(1.1e-3)
+    ln_g = []
+    for n in sizes:
+        dev = devices.film(n, n)
+        ds = sweep(dev, f"beta_2d_tr/square{n}_s10000_n{BETA_TR_SEEDS}.nc", b_perp=[0.0, field],
+                   energies=[energy], seeds=seeds, disorder=w_dis)  # fmt: skip
+        big_g = ds.G.isel(energy=0, b_par=0).values  # (realization, field)
+        ln_g.append(np.log(sample_conductance(big_g, bands.open_channels(energy, n))))
+    d = (ln_g[1] - ln_g[0]) / math.log(sizes[1] / sizes[0])  # beta per realization, per field
+    tr = d[:, 0] - d[:, 1]
+    g_mid = math.exp(0.5 * (ln_g[0][:, 0].mean() + ln_g[1][:, 0].mean()))
+    ell = devices.film(sizes[0], sizes[0]).regime(energy, w_dis).mean_free_path
+    wl = {(n, b): weak_localization_square(n * 1e-9, ell * 1e-9, b, node_spacing=2e-9)
+          for n in sizes for b in (0.0, field)}  # fmt: skip
+    model = (
+        (wl[sizes[1], 0.0] - wl[sizes[1], field]) - (wl[sizes[0], 0.0] - wl[sizes[0], field])
+    ) / (math.log(sizes[1] / sizes[0]) * g_mid)
+    sem = float(tr.std(ddof=1) / math.sqrt(len(tr)))
+    ratio, err = float(tr.mean() / model), sem / abs(model)
+    extra = size(2, 0)
+
+    def fmt(x):
+        return f"{x.mean():+.4f} +- {x.std(ddof=1) / math.sqrt(len(x)):.4f}"
+
+    assert report("beta_2d_time_reversal", ratio, err,
+                  "[beta(0) - beta(B)] / the device's one-loop = 1 within 20%"
+                  + (f" + {extra} s.e." if extra else ""), abs(ratio - 1) < 0.2 + extra * err,
+                  f"(L = {sizes[0]}..{sizes[1]} a, g = {g_mid:.2f}, {len(tr)} fresh realizations: "
+                  f"beta(0) = {fmt(d[:, 0])}, beta(B) = {fmt(d[:, 1])} (classical), "
+                  f"beta(0) - beta(B) = {fmt(tr)} against {model:+.4f}; -1/(pi g) = "
+                  f"{-1 / (math.pi * g_mid):.4f})")  # fmt: skip
+
+
 # 2D strips with hard walls at E = 2 t, box 2 t (l = 9.8 a): widths M [a]
 QUASI_1D = size((8, 16, 24), (8, 16, 24, 32, 48))
 
