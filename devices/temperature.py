@@ -16,8 +16,9 @@ A Landauer simulation is at zero temperature; temperature enters it twice.
   energy, the correlation scale of G(E), and below k_B T; a window of
   +-``window`` k_B T) and :func:`fermi_weights` their weights. Smearing
   averages the conductance fluctuations over about k_B T / E_Th independent
-  energies (:func:`ucf_smearing_factor`, one loop, for a wire); it leaves the ensemble mean of the weak-localization correction
-  unchanged while k_B T << E_F.
+  energies (:func:`ucf_smearing_factor`: one loop, for a wire); it leaves
+  the ensemble mean of the weak-localization correction unchanged while
+  k_B T << E_F.
 
 A Landauer simulation has no electron-electron interaction: the Altshuler-
 Aronov correction of measured films is analysed in :mod:`fits.series`, not

@@ -125,9 +125,6 @@ def beta_function(ds=None, *, sizes=None, g=None, paired: bool | None = None):
     return {k: np.asarray(v) for k, v in out.items()}
 
 
-# -- finite-size scaling ------------------------------------------------------
-
-
 def weak_localization_square(length, mean_free_path, b=0.0, *, node_spacing=None) -> float:
     """The one-loop weak-localization conductance [e^2/h per spin] of an L x L square itself.
 
@@ -145,7 +142,9 @@ def weak_localization_square(length, mean_free_path, b=0.0, *, node_spacing=None
     b : float
         Perpendicular field [T].
     node_spacing : float, optional
-        Grid spacing of the Cooperon [m] (default l / 3).
+        Grid spacing of the Cooperon [m] (default l / 3). At zero field the
+        spectrum is a sum of rectangle modes (milliseconds); in a field it is
+        solved on the grid, minutes for L ~ 30 l at l / 3.
     """
     from .finite import CooperonSpectrum, finite_film, zero_field
     from .lineshapes import HBAR_OVER_E
@@ -161,6 +160,9 @@ def weak_localization_square(length, mean_free_path, b=0.0, *, node_spacing=None
     if b == 0:
         return float(g0)
     return float(g0 + finite_film(np.array([b]), 1e3, spectrum=sp, g_s=1, b_tr=b_tr)[0])
+
+
+# -- finite-size scaling ------------------------------------------------------
 
 
 def crossing(disorders, lam_small, lam_large, err_small=None, err_large=None):

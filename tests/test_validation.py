@@ -392,8 +392,7 @@ def test_thermal_smearing_reduces_ucf():
     ds = sweep(dev, f"thermal_ucf/wire_60x300_kT6_n{seeds}.nc", b_perp=[0.0],
                energies=energies.tolist(), seeds=seeds, disorder=dis)  # fmt: skip
     g = ds.G.isel(b_par=0, b_perp=0).transpose("realization", "energy").values
-    columns = [np.argmin(np.abs(energies - ef))]
-    smeared = [g[:, columns[0]]]
+    smeared = [g[:, np.argmin(np.abs(energies - ef))]]  # T = 0: the Fermi energy alone
     for grid in grids:
         idx = np.array([np.argmin(np.abs(energies - e)) for e in grid["energies"]])
         assert np.allclose(energies[idx], grid["energies"], rtol=0, atol=1e-12)
