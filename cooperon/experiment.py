@@ -465,17 +465,17 @@ def _check_dyakonov_perel_regime(spec, dev, rep):
         )
 
 
-def _spin_orbit_summary(spec, dev, ds, rep, summary) -> list[str]:
-    """Input spin-orbit couplings, the D'yakonov-Perel B_so and the low-field alpha (WAL).
+def spin_orbit_reference(spec, dev, rep, summary) -> list[str]:
+    """The input's spin-orbit couplings and the B_so they predict, against a fitted ``b_so_T``.
 
     Adds to ``summary``: ``rashba_meV_nm``, ``dresselhaus_meV_nm``,
     ``b_so_T_dyakonov_perel`` (single layer; exact on the lattice for Omega tau << 1),
     ``b_so_T_dyakonov_perel_kinetic`` (Rashba or Dresselhaus alone, at the film's Omega tau),
-    ``omega_so_tau``, with ``finite_film_rashba`` ``b_so_ratio_dyakonov_perel`` (fitted over
-    kinetic) and its ``_stderr``, and, from an
-    HLN fit with alpha free on the same data (g_s = 2: -1/2 is strong
-    spin-orbit coupling), ``alpha_free`` and ``alpha_free_stderr``, also as ``alpha`` and
-    ``alpha_stderr`` when the fit model has no alpha of its own.
+    ``omega_so_tau``, with ``finite_film_rashba`` (or ``ilp``) and a fitted ``b_so_T`` in
+    ``summary`` ``b_so_ratio_dyakonov_perel`` (fitted over kinetic) and its ``_stderr``; with
+    spin-orbit disorder the Born (Elliott-Yafet) ``tau_s_ps_elliott_yafet`` and
+    ``b_so_T_elliott_yafet``. A single sweep and a temperature series (whose B_so the
+    temperatures share) report alike.
     """
     from devices.spin import dyakonov_perel_lattice_b_so, dyakonov_perel_omega_tau
 
@@ -514,6 +514,17 @@ def _spin_orbit_summary(spec, dev, ds, rep, summary) -> list[str]:
             summary["b_so_ratio_dyakonov_perel_stderr"] = err
             line += f"; fitted B_so / kinetic = {ratio:.3g} +- {_err(err)}"
         out.append(line)
+    return out
+
+
+def _spin_orbit_summary(spec, dev, ds, rep, summary) -> list[str]:
+    """Input spin-orbit couplings, the D'yakonov-Perel B_so and the low-field alpha (WAL).
+
+    :func:`spin_orbit_reference`, then, from an HLN fit with alpha free on the same data
+    (g_s = 2: -1/2 is strong spin-orbit coupling), ``alpha_free`` and ``alpha_free_stderr``,
+    also as ``alpha`` and ``alpha_stderr`` when the fit model has no alpha of its own.
+    """
+    out = spin_orbit_reference(spec, dev, rep, summary)
     try:
         alpha = _fit({**spec, "fit": {**spec["fit"], "alpha": None}}, dev, ds, rep, model="hln")
     except ValueError as exc:
@@ -561,6 +572,14 @@ def _checks(spec, dev, summary) -> list[dict]:
                         target=f"h/(e pi r_mean^2) = {expected:.4g} mT within "
                         f"{100 * c['ab_period_rtol']:g}% (+ 2 standard errors)", input=expected,
                         rtol=c["ab_period_rtol"], **{"pass": bool(ok)}))  # fmt: skip
+    return out + b_so_checks(spec, summary)
+
+
+def b_so_checks(spec, summary) -> list[dict]:
+    """``check.b_so_rtol``: the fitted ``b_so_T`` of ``summary`` against the B_so of the input's
+    spin relaxation (:func:`spin_orbit_reference`), |ratio - 1| <= rtol + 2 standard errors."""
+    out = []
+    c = spec["check"]
     if c["b_so_rtol"] is not None and "b_so_T_elliott_yafet" in summary:
         want, b_so = summary["b_so_T_elliott_yafet"], summary.get("b_so_T")
         err = (summary.get("b_so_T_stderr") or 0.0) / want

@@ -25,7 +25,8 @@ Sections::
                     the input's spin relaxation (b_so_rtol: finite_film_rashba or
                     the in-plane Zeeman fit of a Rashba film, or hln_so /
                     finite_film_so on a film with spin-orbit disorder); for a temperature
-                    series the exponent p (p_tol) and the zero-field rise (rise_rtol)
+                    series the exponent p (p_tol), the zero-field rise (rise_rtol) and
+                    the B_so the temperatures share (b_so_rtol)
     [output]        figures
 
 A top-level ``kind`` selects the experiment: "magnetoconductance" (the
@@ -590,12 +591,6 @@ def _semantic_temperature(s, source):
     ):
         raise SpecError(f"temperature.quench_mT = {t['quench_mT']:g} must be one of the swept "
                         "fields sweep.b_perp_mT")  # fmt: skip
-    if s["check"]["b_so_rtol"] is not None:
-        raise SpecError("check.b_so_rtol is for a single field sweep; a temperature series "
-                        "checks the exponent (check.p_tol) and the rise (check.rise_rtol), and "
-                        "fit.json reports the B_so its temperatures share (a spin-orbit fit "
-                        "model): remove check.b_so_rtol, or run the sweep without "
-                        "[temperature] to check B_so")  # fmt: skip
     if s["check"]["tau_phi_rtol"] is not None:
         raise SpecError("check.tau_phi_rtol is for one tau_phi; a temperature series checks "
                         "the exponent (check.p_tol) and the rise (check.rise_rtol)")  # fmt: skip

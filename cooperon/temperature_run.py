@@ -96,8 +96,9 @@ def default_quench(b, limit) -> float:
 
 def run_temperature(spec, dev, rep, out, *, progress, log, fit_model) -> dict:
     """Run the series of ``spec`` on ``dev``; ``fit_model()`` builds the spec's fit model for the device."""
-    from .experiment import _execution, _fields, energies
+    from .experiment import _check_dyakonov_perel_regime, _err, _execution, _fields, energies
 
+    _check_dyakonov_perel_regime(spec, dev, rep)
     t = spec["temperature"]
     law = dephasing_law(spec)
     temps = np.asarray(t["temperatures_K"], float)
@@ -159,10 +160,22 @@ def run_temperature(spec, dev, rep, out, *, progress, log, fit_model) -> dict:
                      f"({pl['p_stderr_fit']:.2g}) and a jackknife over {jk['blocks']} blocks of "
                      f"realizations ({jk['p_stderr']:.2g}), which counts the correlation of "
                      "tau_phi(T) across temperatures (the same disorder at every T)")  # fmt: skip
+        for name, e in jk["shared_stderr"].items():  # B_so, alpha: the same disorder at every T
+            v, e_fit = summary["shared"][name]
+            summary["shared"][name] = [v, max(e_fit or 0.0, e)]
+            result.shared[name] = (v, max(e_fit or 0.0, e))
+            lines.append(f"  shared {name} error: the larger of the fit's ({_err(e_fit)}) and the "
+                         f"jackknife's ({_err(e)})")  # fmt: skip
     elif pl:
         lines.append(f"  p error from the fit alone: with fewer than {JACKKNIFE_MIN} realizations "
                      "no jackknife, and the correlation across temperatures (the same disorder at "
                      "every T) is not counted; it underestimates")  # fmt: skip
+    if dev.spin is not None and dev.spin.has_spin_orbit:
+        from .experiment import spin_orbit_reference
+
+        if "b_so" in summary.get("shared", {}):
+            summary["b_so_T"], summary["b_so_T_stderr"] = summary["shared"]["b_so"]
+        lines += spin_orbit_reference(spec, dev, rep, summary)
     summary.update(p_input=law.p, tau_0_input_ps=law.tau_0_ps, t_ref_K=law.t_ref_K,
                    tau_sat_input_ps=law.tau_sat_ps, law=t["law"],
                    tau_phi_input_ps=[float(x) for x in ds.tau_phi_ps.values],
@@ -256,8 +269,10 @@ def run_temperature(spec, dev, rep, out, *, progress, log, fit_model) -> dict:
 
 
 def _checks(spec, summary, result, rise):
+    from .experiment import b_so_checks
+
     c = spec["check"]
-    out = []
+    out = b_so_checks(spec, summary)
     if c["p_tol"] is not None:
         pl = (summary.get("power_law") or {}) if result is not None else {}
         p, e = pl.get("p"), pl.get("p_stderr") or 0.0

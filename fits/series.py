@@ -614,10 +614,13 @@ def jackknife_power_law(ds, model: Model, *, blocks: int = 8, **fit_options) -> 
     of tau_phi(T) are correlated across temperatures (a realization that
     localizes more does so at every T), which the power-law fit of
     :func:`fit_series`, taking the temperatures as independent, does not
-    know. Refitting the series with each of ``blocks`` groups of
-    realizations left out gives errors that include that correlation:
-    var = (K - 1)/K sum_i (p_i - mean p)^2. Returns ``p_stderr``,
-    ``tau_0_ps_stderr``, the ``p`` of every block and ``blocks``.
+    know; nor does it know that the parameters the temperatures share (B_so,
+    alpha) are fitted to the same disorder at every temperature. Refitting
+    the series with each of ``blocks`` groups of realizations left out gives
+    errors that include that correlation: var = (K - 1)/K sum_i (p_i -
+    mean p)^2. Returns ``p_stderr``, ``tau_0_ps_stderr``, ``shared_stderr``
+    (the shared parameters' errors, by name), the ``p`` of every block and
+    ``blocks``.
     """
     n = ds.sizes["realization"]
     k = min(int(blocks), n)
@@ -626,7 +629,7 @@ def jackknife_power_law(ds, model: Model, *, blocks: int = 8, **fit_options) -> 
             f"a jackknife needs at least 2 blocks of realizations, got {n} realizations"
         )
     labels = np.arange(n) % k
-    ps, taus = [], []
+    ps, taus, shared = [], [], []
     for b in range(k):
         res = fit_series(points_from_dataset(ds, quantity=model.quantity,
                                              realizations=labels != b), model, **fit_options)  # fmt: skip
@@ -634,9 +637,12 @@ def jackknife_power_law(ds, model: Model, *, blocks: int = 8, **fit_options) -> 
             raise ValueError("a jackknife block gave no power law: too few realizations per block")
         ps.append(res.power_law["p"])
         taus.append(res.power_law.get("tau_0_ps", math.nan))
+        shared.append({n: v for n, (v, _) in res.shared.items()})
     ps, taus = np.array(ps), np.array(taus)
 
     def err(x):
+        x = np.asarray(x, float)
         return float(math.sqrt((k - 1) / k * np.sum((x - x.mean()) ** 2)))
 
-    return dict(p_stderr=err(ps), tau_0_ps_stderr=err(taus), p_blocks=ps.tolist(), blocks=k)
+    return dict(p_stderr=err(ps), tau_0_ps_stderr=err(taus), p_blocks=ps.tolist(), blocks=k,
+                shared_stderr={n: err([s[n] for s in shared]) for n in shared[0]})  # fmt: skip

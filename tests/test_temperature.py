@@ -247,7 +247,7 @@ EXAMPLE = spec.Path(__file__).resolve().parent.parent / "examples" / "cooling_fi
     ("temperature.tmperature=1", "did you mean 'temperatures_K'"),
     ("temperature.quench_mT=33", "must be one of the swept fields"),
     ("check.tau_phi_rtol=0.2", "checks the exponent"),
-    ("check.b_so_rtol=0.2", "remove check.b_so_rtol"),
+    ("check.b_so_rtol=0.2", "compares a fitted B_so with the spin relaxation of the input"),
 ])  # fmt: skip
 def test_temperature_spec_errors_name_the_problem(override, message):
     with pytest.raises(spec.SpecError, match=message):
@@ -338,3 +338,50 @@ def test_hln_large_film_alpha_follows_the_spec_and_the_spin():
     free = spec.load(rashba, ["fit.model='finite_film_rashba'"])  # fit.alpha = -0.5 unused
     assert hln_alpha(free, devices.film(10, 10, spin=devices.Spin(rashba=5.0))) is None
     assert hln_alpha(free, devices.film(10, 10, spin=True)) == 1.0
+
+
+def test_spinful_series_checks_the_b_so_its_temperatures_share(tmp_path):
+    """A Rashba film cooled with check.b_so_rtol: the B_so the temperatures share is compared
+    with D'yakonov-Perel's (kinetic), computed here from the device; the check is |ratio - 1|
+    <= rtol + 2 s.e. The jackknife's error of a shared parameter is the delete-a-block formula
+    (two blocks: half the difference of the two fits). An isotropic model is refused."""
+    import json
+
+    import xarray as xr
+
+    import fits
+    from devices.spin import dyakonov_perel_lattice_b_so
+    from fits.series import fit_series, jackknife_power_law, points_from_dataset
+
+    rashba = EXAMPLE.parent / "cooling_rashba_film.toml"
+    over = ["sweep.realizations=4", "temperature.temperatures_K=[0.4, 1.2649, 4.0]",
+            "output.figures=false", "device.rashba_meV_nm=6.0", "fit.model='ilp'",
+            "check.b_so_rtol=0.25"]  # fmt: skip
+    args = ["run", str(rashba), "--out", str(tmp_path), "--no-progress", "--keep-going"]
+    assert cli.main(args + [a for o in over for a in ("--set", o)]) == 0
+    fit = json.loads((tmp_path / "fit.json").read_text())
+    u = devices.Units.from_mass(5.0, 0.067)
+    rep = devices.film(250.0, 250.0, units=u, spin=devices.Spin(rashba=6.0)).regime(23.4, 57.0)
+    want = dyakonov_perel_lattice_b_so(6.0, 0.0, u, rep.diffusion * u.diffusion_m2s, rep.tau_ps)
+    assert fit["b_so_T_dyakonov_perel_kinetic"] == pytest.approx(want, rel=1e-9)
+    value, err = fit["shared"]["b_so"]
+    check = {c["name"]: c for c in fit["checks"]}["b_so_dyakonov_perel"]
+    assert check["measured"] == pytest.approx(value / want)
+    assert check["error"] == pytest.approx(err / want)
+    assert check["pass"] == (abs(value / want - 1) <= 0.25 + 2 * err / want)
+    assert fit["b_so_ratio_dyakonov_perel"] == pytest.approx(value / want)
+
+    with xr.open_dataset(tmp_path / "temperature" / "temperature.nc") as ds:
+        ds = ds.load()
+    model = fits.HLN(g_s=2)  # alpha shared, l_phi per temperature
+    d = ds.attrs["diffusion_m2s"]
+    jk = jackknife_power_law(ds, model, blocks=2, diffusion=d)
+    halves = [
+        fit_series(points_from_dataset(ds, quantity="sheet", realizations=np.arange(4) % 2 != b),
+                   model, diffusion=d).shared["alpha"][0]
+        for b in (0, 1)
+    ]  # fmt: skip
+    assert jk["shared_stderr"]["alpha"] == pytest.approx(abs(halves[0] - halves[1]) / 2)
+
+    with pytest.raises(spec.SpecError, match="set fit.model = 'finite_film_rashba'"):
+        spec.load(rashba, [*over[3:5], "fit.model='finite_film_so'", "check.b_so_rtol=0.25"])
