@@ -13,9 +13,10 @@ Stated before the run: like p's (``study.py``), the fit's own error undercounts,
 same disorder is simulated at every temperature (pulls rms well above 1), and the larger of
 it and the jackknife's gives pulls rms near 1.
 
-    python -m studies.temperature_loop.b_so_errors [N] [n]        (default 240 30)
+    python -m studies.temperature_loop.b_so_errors [N] [n] [window]     (default 240 30 0.5)
 
-About 40 minutes on 2 cores when the sweep is cached (73 series fits).
+``window``: the fit's field range in B_tr (the check's 0.5); n = N fits all N only, with its
+jackknife. About 50 minutes on one core when the sweep is cached (73 series fits).
 """
 
 import math
@@ -39,6 +40,7 @@ LAMBDA, Z0 = 0.025, 21e-9  # Rashba [t]; the contacts' z0 [m] (the Drude fit, va
 def main():
     total = int(sys.argv[1]) if len(sys.argv) > 1 else 240
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 30
+    window = float(sys.argv[3]) if len(sys.argv) > 3 else 0.5
     u = devices.Units.from_mass(5.0, 0.067)
     dev = devices.film(250.0, 250.0, units=u,
                        spin=devices.Spin(rashba=2 * LAMBDA * u.t_meV * u.a_nm))  # fmt: skip
@@ -53,9 +55,16 @@ def main():
     b_tr = fits.lineshapes.HBAR_OVER_E / (2 * (rep.mean_free_path * u.a_m) ** 2)
     model = fits.FiniteFilmRashba(g_s=2, width=250e-9, length=250e-9, b_tr=b_tr, extension=Z0,
                                   max_nodes=600)  # fmt: skip
-    opts = dict(diffusion=ds.attrs["diffusion_m2s"], window=0.5 * b_tr)
-    b_all, e_all = fit_series(points_from_dataset(ds), model, **opts).shared["b_so"]
-    print(f"all {total}: B_so = {1e3 * b_all:.4g} +- {1e3 * e_all:.2g} mT (fit's error)")
+    opts = dict(diffusion=ds.attrs["diffusion_m2s"], window=window * b_tr)
+    res = fit_series(points_from_dataset(ds), model, **opts)
+    b_all, e_all = res.shared["b_so"]
+    print(f"all {total}, fields to {window:g} B_tr: B_so = {1e3 * b_all:.4g} +- "
+          f"{1e3 * e_all:.2g} mT (fit's error), p = {res.power_law['p']:.3f}, reduced chi^2 "
+          f"{res.reduced_chi2:.2f}", flush=True)  # fmt: skip
+    if n >= total:
+        jk = jackknife_power_law(ds, model, **opts)["shared_stderr"]["b_so"]
+        print(f"  jackknife over 8 blocks: {1e3 * jk:.2g} mT")
+        return
     b, e_fit, e_jk = [], [], []
     for start in range(0, total - n + 1, n):
         sub = ds.isel(realization=slice(start, start + n))
