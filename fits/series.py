@@ -637,7 +637,7 @@ def jackknife_power_law(ds, model: Model, *, blocks: int = 8, **fit_options) -> 
             raise ValueError("a jackknife block gave no power law: too few realizations per block")
         ps.append(res.power_law["p"])
         taus.append(res.power_law.get("tau_0_ps", math.nan))
-        shared.append({n: v for n, (v, _) in res.shared.items()})
+        shared.append({name: v for name, (v, _) in res.shared.items()})
     ps, taus = np.array(ps), np.array(taus)
 
     def err(x):
@@ -645,4 +645,4 @@ def jackknife_power_law(ds, model: Model, *, blocks: int = 8, **fit_options) -> 
         return float(math.sqrt((k - 1) / k * np.sum((x - x.mean()) ** 2)))
 
     return dict(p_stderr=err(ps), tau_0_ps_stderr=err(taus), p_blocks=ps.tolist(), blocks=k,
-                shared_stderr={n: err([s[n] for s in shared]) for n in shared[0]})  # fmt: skip
+                shared_stderr={name: err([s[name] for s in shared]) for name in shared[0]})  # fmt: skip

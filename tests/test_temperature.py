@@ -340,11 +340,12 @@ def test_hln_large_film_alpha_follows_the_spec_and_the_spin():
     assert hln_alpha(free, devices.film(10, 10, spin=True)) == 1.0
 
 
-def test_spinful_series_checks_the_b_so_its_temperatures_share(tmp_path):
+def test_spinful_series_checks_the_b_so_its_temperatures_share(tmp_path, capsys):
     """A Rashba film cooled with check.b_so_rtol: the B_so the temperatures share is compared
     with D'yakonov-Perel's (kinetic), computed here from the device; the check is |ratio - 1|
     <= rtol + 2 s.e. The jackknife's error of a shared parameter is the delete-a-block formula
-    (two blocks: half the difference of the two fits). An isotropic model is refused."""
+    (two blocks: half the difference of the two fits). An isotropic model is refused, and so,
+    before the sweep, is a coupling outside D'yakonov-Perel's range."""
     import json
 
     import xarray as xr
@@ -385,3 +386,10 @@ def test_spinful_series_checks_the_b_so_its_temperatures_share(tmp_path):
 
     with pytest.raises(spec.SpecError, match="set fit.model = 'finite_film_rashba'"):
         spec.load(rashba, [*over[3:5], "fit.model='finite_film_so'", "check.b_so_rtol=0.25"])
+    # a coupling outside D'yakonov-Perel's range is refused before the series sweeps
+    strong = [o.replace("6.0", "34.0") for o in over]
+    out = tmp_path / "strong"
+    assert cli.main(["run", str(rashba), "--out", str(out), "--no-progress",
+                     *[a for o in strong for a in ("--set", o)]]) != 0  # fmt: skip
+    assert "Omega tau = 1.8 > 0.5: weaken the coupling" in capsys.readouterr().err
+    assert not (out / "temperature").exists()
